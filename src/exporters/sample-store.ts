@@ -1,0 +1,205 @@
+import type { Sample } from '../schema.js';
+import { encodeLine } from './line-protocol.js';
+
+/**
+ * The bounded, timestamped buffer behind the InfluxDB path (reference §2.1, DESIGN decision 7).
+ *
+ * - Bounded by count (default 20 480, the reference's 5 MiB / 256 B) and age (5 days), oldest
+ *   dropped first, drops counted.
+ * - Every sample gets a nanosecond timestamp strictly greater than the previous one, so two
+ *   samples of one series never share a timestamp (InfluxDB would keep only one).
+ * - Push is take-batch / acknowledge: a batch is the oldest samples at take time, and
+ *   acknowledging removes exactly those (by sequence number), so samples recorded while a
+ *   push is in flight are kept.
+ */
+
+export const DEFAULT_MAX_SAMPLES = 20_480;
+export const DEFAULT_MAX_AGE_MS = 5 * 24 * 60 * 60 * 1000;
+
+export interface SampleStoreOptions {
+  maxSamples?: number;
+  maxAgeMs?: number;
+  /** Wall clock in epoch milliseconds (fractions allowed); injectable for tests. */
+  now?: () => number;
+}
+
+export interface StoredSample extends Sample {
+  readonly timestampNs: bigint;
+  /** Line protocol for this sample, rendered once when it is stored. */
+  readonly line: string;
+  readonly seq: number;
+}
+
+export interface SampleBatch {
+  readonly samples: readonly StoredSample[];
+  /** Newline-terminated line protocol of `samples`. */
+  readonly body: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
+export interface SampleStoreStats {
+  added: number;
+  droppedByAge: number;
+  droppedBySize: number;
+  acknowledged: number;
+  discarded: number;
+}
+
+const NS_PER_MS = 1_000_000n;
+
+export class SampleStore {
+  readonly maxSamples: number;
+  readonly maxAgeMs: number;
+  readonly #now: () => number;
+  /** Oldest first; `#head` skips removed entries without shifting the array each time. */
+  #items: StoredSample[] = [];
+  #head = 0;
+  #nextSeq = 0;
+  #lastNs = 0n;
+  readonly #stats: SampleStoreStats = {
+    added: 0,
+    droppedByAge: 0,
+    droppedBySize: 0,
+    acknowledged: 0,
+    discarded: 0,
+  };
+
+  constructor(options: SampleStoreOptions = {}) {
+    this.maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    if (!Number.isInteger(this.maxSamples) || this.maxSamples < 1) {
+      throw new RangeError(`maxSamples must be a positive integer, got ${this.maxSamples}`);
+    }
+    if (!(this.maxAgeMs > 0)) throw new RangeError(`maxAgeMs must be > 0, got ${this.maxAgeMs}`);
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  get stats(): Readonly<SampleStoreStats> {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Stamps and stores a sample the caller has already checked against the schema, then trims.
+   * Throws (storing nothing) if the sample cannot be encoded.
+   */
+  add(sample: Sample): StoredSample {
+    const now = this.#now();
+    const ns = this.#uniqueNs(now);
+    const stamped: Sample = { ...sample, timestampNs: ns };
+    const line = encodeLine(stamped);
+    this.#lastNs = ns;
+    const stored: StoredSample = { ...stamped, timestampNs: ns, line, seq: this.#nextSeq++ };
+    this.#items.push(stored);
+    this.#stats.added++;
+    this.#trim(now);
+    return stored;
+  }
+
+  #uniqueNs(nowMs: number): bigint {
+    const whole = Math.floor(nowMs);
+    const ns = BigInt(whole) * NS_PER_MS + BigInt(Math.floor((nowMs - whole) * 1e6));
+    return ns > this.#lastNs ? ns : this.#lastNs + 1n;
+  }
+
+  #trim(nowMs: number): void {
+    const cutoff = BigInt(Math.floor(nowMs - this.maxAgeMs)) * NS_PER_MS;
+    // Timestamps only grow, so the old ones are all at the front.
+    while (this.size > 0 && (this.#items[this.#head] as StoredSample).timestampNs < cutoff) {
+      this.#head++;
+      this.#stats.droppedByAge++;
+    }
+    const surplus = this.size - this.maxSamples;
+    if (surplus > 0) {
+      this.#head += surplus;
+      this.#stats.droppedBySize += surplus;
+    }
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** The stored samples, oldest first (a copy). */
+  samples(): StoredSample[] {
+    return this.#items.slice(this.#head);
+  }
+
+  /** Line protocol of everything stored; does not remove anything (metrics.txt). */
+  exportLineProtocol(): string {
+    let out = '';
+    for (let i = this.#head; i < this.#items.length; i++) out += `${this.#items[i]?.line}\n`;
+    return out;
+  }
+
+  /**
+   * The oldest samples, up to `maxSamples` and `maxBytes` of line protocol (at least one
+   * sample when any is stored). Nothing is removed until the batch is acknowledged.
+   */
+  takeBatch(maxSamples = Number.POSITIVE_INFINITY, maxBytes = Number.POSITIVE_INFINITY) {
+    if (this.size === 0) return undefined;
+    const samples: StoredSample[] = [];
+    let body = '';
+    let bytes = 0;
+    for (let i = this.#head; i < this.#items.length && samples.length < maxSamples; i++) {
+      const s = this.#items[i] as StoredSample;
+      const lineBytes = Buffer.byteLength(s.line) + 1;
+      if (samples.length > 0 && bytes + lineBytes > maxBytes) break;
+      samples.push(s);
+      body += `${s.line}\n`;
+      bytes += lineBytes;
+    }
+    const first = samples[0] as StoredSample;
+    const last = samples[samples.length - 1] as StoredSample;
+    const batch: SampleBatch = { samples, body, firstSeq: first.seq, lastSeq: last.seq };
+    return batch;
+  }
+
+  /** The push succeeded: remove exactly the batch's samples that are still stored. */
+  acknowledge(batch: SampleBatch): number {
+    const removed = this.#removeBatch(batch);
+    this.#stats.acknowledged += removed;
+    return removed;
+  }
+
+  /** The batch can never be accepted (a 4xx other than 408/429): remove it, counted. */
+  discard(batch: SampleBatch): number {
+    const removed = this.#removeBatch(batch);
+    this.#stats.discarded += removed;
+    return removed;
+  }
+
+  #removeBatch(batch: SampleBatch): number {
+    const head = this.#items[this.#head];
+    if (head === undefined) return 0;
+    if (head.seq < batch.firstSeq) {
+      // Not taken from the front (never done by the pusher): remove by range, keep the rest.
+      const kept = this.samples().filter((s) => s.seq < batch.firstSeq || s.seq > batch.lastSeq);
+      const removed = this.size - kept.length;
+      this.#items = kept;
+      this.#head = 0;
+      return removed;
+    }
+    // Taken from the front: everything up to `lastSeq` is the batch (or already trimmed).
+    let removed = 0;
+    while (this.size > 0 && (this.#items[this.#head] as StoredSample).seq <= batch.lastSeq) {
+      this.#head++;
+      removed++;
+    }
+    this.#compact();
+    return removed;
+  }
+
+  clear(): void {
+    this.#items = [];
+    this.#head = 0;
+  }
+}
