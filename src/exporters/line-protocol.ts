@@ -5,7 +5,7 @@ import type { Sample } from '../schema.js';
  *
  * The output means the same to InfluxDB 1.x, 2.x and 3.x:
  * - commas, spaces and (outside the measurement) equals signs are backslash-escaped;
- * - backslashes and control characters cannot be carried portably (1.x and 2.x read `\\`
+ * - backslashes, control characters and lone surrogates cannot be carried portably (1.x and 2.x read `\\`
  *   differently, a trailing `\` escapes the delimiter, a newline splits the line), so in names
  *   and tag values each one is replaced by `_` and counted;
  * - empty tag values are left out (InfluxDB rejects `k=`);
@@ -22,9 +22,11 @@ export class LineProtocolEncodeError extends Error {
   override name = 'LineProtocolEncodeError';
 }
 
-const UNPORTABLE = /[\\\u0000-\u001f\u007f]/g;
-const NEEDS_WORK_KEY = /[\\\u0000-\u001f\u007f ,=]/;
-const NEEDS_WORK_MEASUREMENT = /[\\\u0000-\u001f\u007f ,]/;
+// A lone UTF-16 surrogate has no UTF-8 form: sending it would silently turn it into U+FFFD.
+const UNPORTABLE =
+  /[\\\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NEEDS_WORK_KEY = /[\\\u0000-\u001f\u007f ,=\uD800-\uDFFF]/;
+const NEEDS_WORK_MEASUREMENT = /[\\\u0000-\u001f\u007f ,\uD800-\uDFFF]/;
 
 function sanitize(text: string, stats: EncodeStats | undefined): string {
   return text.replace(UNPORTABLE, () => {
