@@ -128,6 +128,25 @@ describe('ClientMetrics: line protocol (reference §6.1)', () => {
   });
 });
 
+describe('ClientMetrics: connection pair id', () => {
+  it('follows the local peer id when the agent info changes', () => {
+    const { m } = setup();
+    m.recordConnection(connectedStages(), 'relay', REMOTE);
+    const other = 'b3RoZXItbG9jYWwta2V5LWZvci10aGUtc2FtZS1ob3N0PT0=';
+    m.updateAgentInfo({ publicKey: other });
+    m.recordConnection(connectedStages(), 'relay', REMOTE);
+    const pairs = m
+      .exportLineProtocol()
+      .trimEnd()
+      .split('\n')
+      .map((l) => /connection_pair_id=([0-9a-f]+)/.exec(l)?.[1]);
+    expect(pairs).toEqual([
+      connectionPairId(peerId(KEY), peerId(REMOTE)),
+      connectionPairId(peerId(other), peerId(REMOTE)),
+    ]);
+  });
+});
+
 describe('ClientMetrics: at most one sample per attempt (DESIGN decision 8)', () => {
   it('records an attempt once, and the next attempt again', () => {
     const { m } = setup();

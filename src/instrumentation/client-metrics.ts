@@ -44,8 +44,8 @@ export interface ClientMetricsStats {
   stored: number;
 }
 
-/** Remote peer ids are hashed once per key; the cache is bounded like everything else. */
-const PEER_ID_CACHE_MAX = 4096;
+/** Pair ids are hashed once per remote key; the cache is bounded like everything else. */
+const PAIR_ID_CACHE_MAX = 4096;
 
 export class ClientMetrics {
   readonly store: SampleStore;
@@ -56,7 +56,8 @@ export class ClientMetrics {
   #rejected = 0;
   #skippedConnections = 0;
   readonly #rejectedByReason = new Map<string, number>();
-  readonly #peerIds = new Map<string, string>();
+  /** Remote public key → connection pair id, valid for the current local peer id. */
+  readonly #pairIds = new Map<string, string>();
 
   constructor(options: ClientMetricsOptions) {
     this.#clock = options.clock ?? Date.now;
@@ -86,6 +87,7 @@ export class ClientMetrics {
         input.managementUrl !== undefined ? next.deploymentType : this.#agent.deploymentType,
       peerId: input.publicKey !== undefined ? next.peerId : this.#agent.peerId,
     };
+    this.#pairIds.clear();
   }
 
   /**
@@ -119,7 +121,7 @@ export class ClientMetrics {
         os: a.os,
         arch: a.arch,
         peer_id: a.peerId,
-        connection_pair_id: connectionPairId(a.peerId, this.#remotePeerId(remotePublicKey)),
+        connection_pair_id: this.#pairId(remotePublicKey),
       },
       fields: {
         connection_to_wg_handshake_seconds: d.connectionToWgHandshake ?? 0,
@@ -204,12 +206,12 @@ export class ClientMetrics {
     };
   }
 
-  #remotePeerId(publicKey: string): string {
-    let id = this.#peerIds.get(publicKey);
+  #pairId(remotePublicKey: string): string {
+    let id = this.#pairIds.get(remotePublicKey);
     if (id === undefined) {
-      id = peerId(publicKey);
-      if (this.#peerIds.size >= PEER_ID_CACHE_MAX) this.#peerIds.clear();
-      this.#peerIds.set(publicKey, id);
+      id = connectionPairId(this.#agent.peerId, peerId(remotePublicKey));
+      if (this.#pairIds.size >= PAIR_ID_CACHE_MAX) this.#pairIds.clear();
+      this.#pairIds.set(remotePublicKey, id);
     }
     return id;
   }
