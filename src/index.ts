@@ -1,9 +1,54 @@
 // The public surface (DESIGN.md "Public surface"): named re-exports only.
+
+export {
+  createDashboardHandler,
+  type DashboardHandler,
+  type DashboardHandlerOptions,
+  RANGES as DASHBOARD_RANGES,
+} from './dashboard/handler.js';
+export {
+  InfluxqlError,
+  type InfluxqlSourceOptions,
+  influxqlSource,
+} from './dashboard/influxql-source.js';
+export {
+  computePanels,
+  type DashboardData,
+  PANELS,
+  PanelAccumulator,
+  type PanelLimits,
+  type TimeRange,
+} from './dashboard/panels.js';
+export { type DashboardSource, type ReadSamples, samplesSource } from './dashboard/source.js';
+export {
+  CONFIG_DEFAULTS,
+  ENV as CONFIG_ENV,
+  EXPORTER_NAMES,
+  type ExporterName,
+  type MetricsExportOptions,
+  type OtlpOptions,
+  type PrometheusOptions,
+  type ResolvedConfig,
+  resolveConfig,
+} from './exporters/config.js';
+export { ConfigError, type Env } from './exporters/env.js';
+export type { PushStats } from './exporters/export-controller.js';
+export {
+  type InfluxExporterStats,
+  InfluxLineProtocolExporter,
+  type InfluxLineProtocolExporterOptions,
+} from './exporters/influx-metric-exporter.js';
+export type { PushCounters } from './exporters/influx-push.js';
 export {
   encodeLine,
   encodeLineProtocol,
   LineProtocolEncodeError,
 } from './exporters/line-protocol.js';
+export { resourceMetricsToLines } from './exporters/otel-to-line-protocol.js';
+export { buildPipeline, type Pipeline } from './exporters/pipeline.js';
+export { PrometheusEndpoint, type PrometheusEndpointOptions } from './exporters/prometheus.js';
+export { prometheusMetricName } from './exporters/prometheus-naming.js';
+export { PUSH_ENV, type PushOptions } from './exporters/push-env.js';
 export {
   DEFAULT_MAX_AGE_MS,
   DEFAULT_MAX_SAMPLES,
@@ -12,6 +57,21 @@ export {
   type SampleStoreOptions,
   type StoredSample,
 } from './exporters/sample-store.js';
+export { SELF_INSTRUMENTS } from './exporters/self-metrics.js';
+export { isVersionInRange } from './exporters/version-range.js';
+export {
+  EmbeddedStore,
+  type EmbeddedStoreOptions,
+  type ReadRange,
+  type StoreFile,
+} from './ingest/embedded-store.js';
+export {
+  createIngestServer,
+  type IngestRoute,
+  type IngestServer,
+  type IngestServerOptions,
+  type ListeningAddress,
+} from './ingest/server.js';
 export { type AgentInfo, deploymentType, goArch, goOs } from './instrumentation/agent-info.js';
 export {
   ClientMetrics,

@@ -1,4 +1,10 @@
-import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
+import { diag, type MeterProvider } from '@opentelemetry/api';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricsExportOptions } from '../exporters/config.js';
+import type { Env } from '../exporters/env.js';
+import { ExportController, type PushStats } from '../exporters/export-controller.js';
+import type { PushOptions } from '../exporters/push-env.js';
+import type { RemoteConfigSource } from '../exporters/remote-config.js';
 import { SampleStore, type SampleStoreOptions } from '../exporters/sample-store.js';
 import {
   CONNECTION_TYPES,
@@ -20,9 +26,18 @@ import { OtelRecorder } from './otel-recorder.js';
  * nowhere; it is counted and reported once per reason through OTel `diag`.
  */
 
-export interface ClientMetricsOptions extends AgentInfoInput {
-  /** Default: the global provider from `@opentelemetry/api`. */
+export interface ClientMetricsOptions extends AgentInfoInput, MetricsExportOptions {
+  /**
+   * The application's provider: our instruments go there and we build no OTel exporters.
+   * Default: one we build for the selected OTel exporters, else the global provider.
+   */
   meterProvider?: MeterProvider;
+  /** Extra readers for the MeterProvider we build (e.g. with InfluxLineProtocolExporter). */
+  metricReaders?: readonly IMetricReader[];
+  /** Environment to read configuration from; default `process.env`. */
+  env?: Env;
+  /** Replaces the remote push-config manager (tests, or a caller with its own source). */
+  remoteConfig?: RemoteConfigSource;
   /** Wall clock in epoch milliseconds; injectable for tests. */
   clock?: () => number;
   /** Bounds of the timestamped store (defaults: 20 480 samples, 5 days). */
@@ -42,6 +57,8 @@ export interface ClientMetricsStats {
   droppedByAge: number;
   droppedBySize: number;
   stored: number;
+  /** The NetBird push: requests, samples sent and dropped, retries, failures, state. */
+  push: PushStats;
 }
 
 /** Pair ids are hashed once per remote key; the cache is bounded like everything else. */
@@ -50,6 +67,7 @@ const PAIR_ID_CACHE_MAX = 4096;
 export class ClientMetrics {
   readonly store: SampleStore;
   readonly #recorder: OtelRecorder;
+  readonly #exports: ExportController;
   readonly #clock: () => number;
   #agent: AgentInfo;
   #recorded = 0;
@@ -63,7 +81,13 @@ export class ClientMetrics {
     this.#clock = options.clock ?? Date.now;
     this.#agent = buildAgentInfo(options);
     this.store = new SampleStore({ ...options.store, now: this.#clock });
-    this.#recorder = new OtelRecorder(options.meterProvider ?? metrics.getMeterProvider(), {
+    this.#exports = new ExportController({
+      ...options,
+      store: this.store,
+      agent: () => this.#agent,
+      schemaRejections: () => this.#rejected,
+    });
+    this.#recorder = new OtelRecorder(this.#exports.meterProvider, {
       includeConnectionPairId: options.otelConnectionPairId ?? false,
     });
   }
@@ -192,7 +216,37 @@ export class ClientMetrics {
       droppedByAge: s.droppedByAge,
       droppedBySize: s.droppedBySize,
       stored: this.store.size,
+      push: this.#exports.pushStats(),
     };
+  }
+
+  /**
+   * Starts the NetBird push (first attempt at once, then every interval). Reads the
+   * `NB_METRICS_*` variables now; `options` win over them. Returns false (with a diag message)
+   * when it is already running or cannot start. Throws a ConfigError for invalid settings.
+   */
+  startPush(options?: PushOptions): boolean {
+    return this.#exports.startPush(options);
+  }
+
+  /** Stops the push and waits for its loop to exit; a later `startPush()` works. */
+  stopPush(): Promise<void> {
+    return this.#exports.stopPush();
+  }
+
+  /** Management's toggle; ignored when `NB_METRICS_PUSH_ENABLED` or `push.enabled` is set. */
+  setPushEnabledByManagement(enabled: boolean): void {
+    this.#exports.setPushEnabledByManagement(enabled);
+  }
+
+  /** Pushes what is stored now (when push runs) and flushes a MeterProvider we built. */
+  forceFlush(): Promise<void> {
+    return this.#exports.forceFlush();
+  }
+
+  /** A final push within a deadline, then stops everything this instance started. */
+  shutdown(): Promise<void> {
+    return this.#exports.shutdown();
   }
 
   #agentTags(): Record<string, string> {

@@ -408,6 +408,9 @@ export async function startVictoriaMetrics(opts: StartOptions = {}): Promise<Run
       // Without these, queries hide the last minute and may answer from a stale result cache.
       '-search.latencyOffset=0s',
       '-search.disableCache',
+      // OTLP metric names as Prometheus names (`netbird_peer_connection_duration_seconds`), the
+      // same names our Prometheus endpoint and InfluxDB exporter use.
+      '-opentelemetry.usePrometheusNaming',
     ],
     cwd: dataDir,
     readyPath: '/health',

@@ -1,0 +1,77 @@
+import type { MeterProvider, ObservableCounter } from '@opentelemetry/api';
+
+/**
+ * The push path observing itself: its counters as OTel observable counters on the same
+ * MeterProvider as the NetBird instruments, so whatever collects those sees these too.
+ */
+
+/** The scope of the NetBird instruments (instrumentation/otel-recorder.ts uses the same). */
+export const SELF_METER_NAME = 'netbird-otel-metrics';
+
+export const SELF_INSTRUMENTS = {
+  requests: 'netbird.metrics.push.requests',
+  samplesSent: 'netbird.metrics.push.samples_sent',
+  retries: 'netbird.metrics.push.retries',
+  failures: 'netbird.metrics.push.failures',
+  samplesDropped: 'netbird.metrics.samples.dropped',
+  samplesRejected: 'netbird.metrics.samples.rejected',
+} as const;
+
+export interface SelfMetricsSnapshot {
+  requests: number;
+  samplesSent: number;
+  retries: number;
+  failures: number;
+  /** Dropped by the store's age bound. */
+  droppedByAge: number;
+  /** Dropped by the store's size bound. */
+  droppedBySize: number;
+  /** Dropped because the server refused them (non-retryable 4xx). */
+  droppedByServer: number;
+  /** Never stored: refused by the schema. */
+  rejectedBySchema: number;
+}
+
+export function registerSelfMetrics(
+  provider: MeterProvider,
+  read: () => SelfMetricsSnapshot,
+): void {
+  const meter = provider.getMeter(SELF_METER_NAME);
+  const counter = (name: string, description: string, unit: string) =>
+    meter.createObservableCounter(name, { description, unit });
+  const requests = counter(SELF_INSTRUMENTS.requests, 'Push requests made', '{request}');
+  const sent = counter(
+    SELF_INSTRUMENTS.samplesSent,
+    'Samples accepted by the push server',
+    '{sample}',
+  );
+  const retries = counter(
+    SELF_INSTRUMENTS.retries,
+    'Failed push requests whose samples were kept for a retry',
+    '{request}',
+  );
+  const failures = counter(SELF_INSTRUMENTS.failures, 'Failed push requests', '{request}');
+  const dropped = counter(
+    SELF_INSTRUMENTS.samplesDropped,
+    'Samples dropped before they were sent, by reason (age, size, server_rejected)',
+    '{sample}',
+  );
+  const rejected = counter(
+    SELF_INSTRUMENTS.samplesRejected,
+    'Samples refused by the schema and never stored',
+    '{sample}',
+  );
+  const all: ObservableCounter[] = [requests, sent, retries, failures, dropped, rejected];
+  // One read per collection, shared by all six instruments.
+  meter.addBatchObservableCallback((result) => {
+    const s = read();
+    result.observe(requests, s.requests);
+    result.observe(sent, s.samplesSent);
+    result.observe(retries, s.retries);
+    result.observe(failures, s.failures);
+    result.observe(dropped, s.droppedByAge, { reason: 'age' });
+    result.observe(dropped, s.droppedBySize, { reason: 'size' });
+    result.observe(dropped, s.droppedByServer, { reason: 'server_rejected' });
+    result.observe(rejected, s.rejectedBySchema);
+  }, all);
+}
