@@ -66,12 +66,26 @@ export {
   type StoreFile,
 } from './ingest/embedded-store.js';
 export {
+  DEFAULT_OPTIONS as INGEST_DEFAULTS,
+  type IngestOptions,
+  OptionError,
+  resolveOptions as resolveIngestOptions,
+} from './ingest/options.js';
+export {
   createIngestServer,
   type IngestRoute,
   type IngestServer,
   type IngestServerOptions,
   type ListeningAddress,
 } from './ingest/server.js';
+export {
+  LineValidator,
+  type LineValidatorOptions,
+  type ValidationFailure,
+  type ValidationResult,
+  type ValidationSuccess,
+  validateLineProtocol,
+} from './ingest/validate.js';
 export { type AgentInfo, deploymentType, goArch, goOs } from './instrumentation/agent-info.js';
 export {
   ClientMetrics,

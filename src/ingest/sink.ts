@@ -1,0 +1,54 @@
+/**
+ * Where validated lines go. A sink resolves `write` only once it has taken the batch (stored on
+ * disk, or acknowledged by the database), because the ingest answers 2xx only then.
+ */
+
+export type SinkKind = 'influxdb-v1' | 'influxdb-v2' | 'embedded';
+
+export interface LineBatch {
+  /** UTF-8 line protocol, each line ending in `\n`, as consecutive pieces. */
+  readonly pieces: readonly Buffer[];
+  readonly byteLength: number;
+  readonly lines: number;
+}
+
+export interface Sink {
+  readonly kind: SinkKind;
+  /** Where the data goes, safe to log (no credentials). */
+  readonly target: string;
+  /** Resolves once the batch is stored; rejects with a {@link SinkError} otherwise. */
+  write(batch: LineBatch, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+export abstract class SinkError extends Error {}
+
+/** The data was not stored, and sending it again later may work (the client should back off). */
+export class SinkUnavailableError extends SinkError {
+  override name = 'SinkUnavailableError';
+
+  constructor(
+    message: string,
+    /** Seconds the upstream asked to wait, if it said so. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The upstream refused the data for good (a 4xx other than 408/429); relayed to the client. */
+export class SinkRejectedError extends SinkError {
+  override name = 'SinkRejectedError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The sink settings cannot work (e.g. an INFLUXDB_URL without a database). */
+export class SinkConfigError extends Error {
+  override name = 'SinkConfigError';
+}
