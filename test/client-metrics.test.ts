@@ -248,6 +248,24 @@ describe('ClientMetrics: OTel histograms (DESIGN "OTel mapping")', () => {
     });
   });
 
+  it('keeps attribute sets apart when the agent info or the tags change', async () => {
+    const { m, reader } = setup();
+    m.recordConnection(connectedStages(), 'relay', REMOTE);
+    m.recordConnection(connectedStages(), 'ice_turn', REMOTE);
+    m.updateAgentInfo({ version: '0.41.0' });
+    m.recordConnection(connectedStages(), 'relay', REMOTE);
+    m.recordLogin(1, true);
+    m.recordLogin(1, false);
+    const rm = await reader.collectMetrics();
+    const totals = findHistogram(rm, INSTRUMENTS.connection)!
+      .dataPoints.filter((p) => p.attributes.stage === 'total')
+      .map((p) => `${p.attributes.connection_type}@${p.attributes.version}:${p.value.count}`)
+      .sort();
+    expect(totals).toEqual(['ice_turn@0.40.1:1', 'relay@0.40.1:1', 'relay@0.41.0:1']);
+    const logins = findHistogram(rm, INSTRUMENTS.login)!.dataPoints.map((p) => p.attributes.result);
+    expect(logins.sort()).toEqual(['failure', 'success']);
+  });
+
   it('adds connection_pair_id only when opted in', async () => {
     const { m, reader } = setup({ otelConnectionPairId: true });
     m.recordConnection(connectedStages(), 'relay', REMOTE);

@@ -16,7 +16,7 @@ import {
   type SyncPhase,
 } from '../schema.js';
 import { type AgentInfo, type AgentInfoInput, buildAgentInfo } from './agent-info.js';
-import { type ConnectionStages, stageDurations } from './connection-stages.js';
+import { type ConnectionStages, type StageDurations, stageDurations } from './connection-stages.js';
 import { connectionPairId, peerId } from './identifiers.js';
 import { OtelRecorder } from './otel-recorder.js';
 
@@ -153,17 +153,13 @@ export class ClientMetrics {
         total_seconds: d.total ?? 0,
       },
     };
-    const present = new Set<string>();
-    if (d.connectionToWgHandshake !== undefined) present.add('connection_to_wg_handshake_seconds');
-    if (d.signalingToConnection !== undefined) present.add('signaling_to_connection_seconds');
-    if (d.total !== undefined) present.add('total_seconds');
     // Check before claiming, so a refused sample does not use up the attempt.
     if (!this.#accept(sample)) return false;
     if (!stages.claimRecording()) {
       this.#skippedConnections++;
       return false;
     }
-    this.#emit(sample, present);
+    this.#emit(sample, d);
     return true;
   }
 
@@ -291,9 +287,10 @@ export class ClientMetrics {
     if (seen === 0) diag.warn(`netbird-otel-metrics: sample not recorded: ${message}`);
   }
 
-  #emit(sample: Sample, present: ReadonlySet<string> | undefined): void {
+  #emit(sample: Sample, stages: StageDurations | undefined): void {
     this.store.add(sample);
-    this.#recorder.record(sample, present);
+    if (stages === undefined) this.#recorder.record(sample);
+    else this.#recorder.recordConnection(sample, stages);
     this.#recorded++;
   }
 }

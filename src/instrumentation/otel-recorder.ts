@@ -1,5 +1,6 @@
 import type { Attributes, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
 import type { Sample } from '../schema.js';
+import type { StageDurations } from './connection-stages.js';
 
 /**
  * The OTel sink: turns checked samples into histogram recordings (DESIGN "OTel mapping").
@@ -34,12 +35,20 @@ export interface OtelRecorderOptions {
   meterVersion?: string;
 }
 
+/**
+ * Attribute sets repeat (one per agent × measurement × enum values), and the SDK hashes every
+ * attribute object it is given, so building them once matters: it is most of the cost of a
+ * recording beyond the bare `record` calls. Bounded; cleared when full.
+ */
+const ATTRIBUTE_CACHE_MAX = 512;
+
 export class OtelRecorder {
   readonly #connection: Histogram;
   readonly #sync: Histogram;
   readonly #syncPhase: Histogram;
   readonly #login: Histogram;
   readonly #includePairId: boolean;
+  readonly #attributeCache = new Map<string, readonly Attributes[]>();
 
   constructor(provider: MeterProvider, options: OtelRecorderOptions = {}) {
     const meter: Meter = provider.getMeter(METER_NAME, options.meterVersion);
@@ -60,29 +69,70 @@ export class OtelRecorder {
   }
 
   /**
-   * Records a sample that passed the schema. `present` lists the connection fields whose
-   * timestamps existed: a missing stage is not recorded (the line protocol keeps its 0).
+   * A connection sample that passed the schema: one recording per stage whose two timestamps
+   * existed (a missing stage is not recorded; the line protocol keeps its 0).
    */
-  record(sample: Sample, present?: ReadonlySet<string>): void {
-    const attributes = this.#attributes(sample.tags);
+  recordConnection(sample: Sample, present: StageDurations): void {
+    const [signaling, handshake, total] = this.#attributeSets(sample, CONNECTION_STAGES);
+    const f = sample.fields;
+    if (present.signalingToConnection !== undefined) {
+      this.#connection.record(f.signaling_to_connection_seconds as number, signaling);
+    }
+    if (present.connectionToWgHandshake !== undefined) {
+      this.#connection.record(f.connection_to_wg_handshake_seconds as number, handshake);
+    }
+    if (present.total !== undefined) this.#connection.record(f.total_seconds as number, total);
+  }
+
+  /** A sync, sync phase or login sample that passed the schema. */
+  record(sample: Sample): void {
+    const [attributes] = this.#attributeSets(sample, undefined);
+    const seconds = sample.fields.duration_seconds as number;
     switch (sample.measurement) {
-      case 'netbird_peer_connection':
-        for (const [field, stage] of CONNECTION_STAGES) {
-          const value = sample.fields[field];
-          if (value === undefined || (present !== undefined && !present.has(field))) continue;
-          this.#connection.record(value, { ...attributes, stage });
-        }
-        return;
       case 'netbird_sync':
-        this.#sync.record(sample.fields.duration_seconds as number, attributes);
+        this.#sync.record(seconds, attributes);
         return;
       case 'netbird_sync_phase':
-        this.#syncPhase.record(sample.fields.duration_seconds as number, attributes);
+        this.#syncPhase.record(seconds, attributes);
         return;
       case 'netbird_login':
-        this.#login.record(sample.fields.duration_seconds as number, attributes);
+        this.#login.record(seconds, attributes);
         return;
     }
+  }
+
+  /** The attributes of a sample, one set per stage when `stages` is given. */
+  #attributeSets(
+    sample: Sample,
+    stages: typeof CONNECTION_STAGES | undefined,
+  ): readonly Attributes[] {
+    const tags = sample.tags;
+    // The pair id, when included, is unbounded: such sets are built each time, never cached.
+    let cacheable = !(this.#includePairId && tags.connection_pair_id);
+    let key = sample.measurement;
+    for (const k in tags) {
+      if (!cacheable) break;
+      if (k === 'connection_pair_id') continue;
+      const value = tags[k] as string;
+      // NUL separates the parts of the key; a value holding one could collide, so skip caching.
+      if (value.includes('\u0000')) cacheable = false;
+      key += `\u0000${k}\u0000${value}`;
+    }
+    if (cacheable) {
+      const hit = this.#attributeCache.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const base = this.#attributes(tags);
+    const sets = Object.freeze(
+      stages === undefined
+        ? [Object.freeze(base)]
+        : stages.map(([, stage]) => Object.freeze({ ...base, stage })),
+    );
+    if (cacheable) {
+      if (this.#attributeCache.size >= ATTRIBUTE_CACHE_MAX) this.#attributeCache.clear();
+      this.#attributeCache.set(key, sets);
+    }
+    return sets;
   }
 
   #attributes(tags: Readonly<Record<string, string>>): Attributes {
