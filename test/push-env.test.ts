@@ -124,13 +124,15 @@ describe('resolvePushSettings (reference §3.1)', () => {
     });
   });
 
-  it('treats an empty variable as unset', () => {
+  it('treats an empty variable as unset, but an empty NB_METRICS_PUSH_ENABLED is still present', () => {
     const s = settings({
       NB_METRICS_PUSH_ENABLED: '',
       NB_METRICS_SERVER_URL: '',
       NB_METRICS_INTERVAL: '',
     });
-    expect(s).toMatchObject({ enabled: false, enabledIsExplicit: false, serverUrl: undefined });
+    // Presence takes the toggle from management (DESIGN decision 11); empty means off.
+    expect(s).toMatchObject({ enabled: false, enabledIsExplicit: true, serverUrl: undefined });
+    expect(settings({})).toMatchObject({ enabled: false, enabledIsExplicit: false });
   });
 
   it('names the variable of every invalid value and reports them all at once', () => {
