@@ -9,7 +9,8 @@ mkdir -p .tmp
 rm -f "$report"
 
 install_failed=0
-bash scripts/install-backends.sh || install_failed=1
+# --chromium: the dashboard tests open the built-in dashboard in Debian's headless chromium.
+bash scripts/install-backends.sh --chromium || install_failed=1
 
 # Build first: examples and tests import the package by its own name, which resolves to dist/.
 build_failed=0

@@ -1,0 +1,246 @@
+import { INFLUXQL_PANEL_QUERIES, withTimeFilter } from './influxql-queries.js';
+import {
+  CONNECTION_TYPE_ORDER,
+  type DashboardData,
+  DEFAULT_PANEL_LIMITS,
+  type Extremes,
+  LOGIN_RESULT_ORDER,
+  type PanelLimits,
+  type PlotPoint,
+  type PointSeries,
+  type Slice,
+  STAGE_BARS,
+  type TimeRange,
+} from './panels.js';
+import type { DashboardSource } from './source.js';
+
+/**
+ * The dashboard read from InfluxDB through InfluxQL (`GET /query`): InfluxDB 1.x directly, 2.x
+ * through its v1 compatibility API (token auth, needs a DBRP mapping), 3.x likewise. It runs
+ * the Grafana dashboard's own queries, plus counts, and a bounded, most-recent-first version of
+ * the raw point queries so a large range cannot flood the page.
+ */
+
+export interface InfluxqlSourceOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8086`. */
+  url: string;
+  database: string;
+  retentionPolicy?: string;
+  /** InfluxDB 2.x/3.x token (sent as `Authorization: Token …`). */
+  token?: string;
+  /** InfluxDB 1.x credentials. */
+  username?: string;
+  password?: string;
+  /** Per request; default 10 s. */
+  timeoutMs?: number;
+  /** Largest response body read; default 16 MiB. */
+  maxResponseBytes?: number;
+}
+
+type Value = string | number | boolean | null;
+
+interface Series {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: Value[][];
+}
+
+interface StatementResult {
+  statement_id?: number;
+  series?: Series[];
+  error?: string;
+}
+
+export class InfluxqlError extends Error {
+  override name = 'InfluxqlError';
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+async function readBounded(res: Response, limit: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new InfluxqlError(`InfluxDB response larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Runs statements in one request; returns each statement's series, in order. */
+export async function runInfluxql(
+  options: InfluxqlSourceOptions,
+  statements: readonly string[],
+  signal?: AbortSignal,
+): Promise<Series[][]> {
+  const params = new URLSearchParams({
+    db: options.database,
+    epoch: 'ms',
+    q: statements.join(';\n'),
+  });
+  if (options.retentionPolicy) params.set('rp', options.retentionPolicy);
+  if (options.username !== undefined) params.set('u', options.username);
+  if (options.password !== undefined) params.set('p', options.password);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (options.token) headers.authorization = `Token ${options.token}`;
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const url = `${options.url.replace(/\/+$/, '')}/query`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: params,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+  } catch (err) {
+    throw new InfluxqlError(`InfluxDB ${url}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const text = await readBounded(res, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+  if (!res.ok)
+    throw new InfluxqlError(`InfluxDB ${url}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+  let parsed: { results?: StatementResult[]; error?: string };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    throw new InfluxqlError(`InfluxDB ${url}: not JSON: ${text.slice(0, 200)}`);
+  }
+  if (parsed.error) throw new InfluxqlError(`InfluxDB: ${parsed.error}`);
+  const results = parsed.results ?? [];
+  const byStatement = statements.map(
+    (_, i) => results.find((x) => x.statement_id === i) ?? results[i],
+  );
+  // With several statements, InfluxDB 1.x reports some failures (an unknown database) only as
+  // "not executed"; running the statements one at a time brings out the real reason.
+  if (statements.length > 1 && byStatement.some((r) => r?.error === 'not executed')) {
+    for (const statement of statements) await runInfluxql(options, [statement], signal);
+  }
+  return statements.map((statement, i) => {
+    const r = byStatement[i];
+    if (r?.error) throw new InfluxqlError(`InfluxDB: ${r.error} in: ${statement}`);
+    return r?.series ?? [];
+  });
+}
+
+function num(v: Value | undefined): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The value of `column` in the first row of the first series. */
+function first(series: Series[] | undefined, column: string): number | undefined {
+  const s = series?.[0];
+  if (s === undefined) return undefined;
+  const i = s.columns.indexOf(column);
+  return i < 0 ? undefined : num(s.values[0]?.[i]);
+}
+
+function points(series: Series[], column: string, grouped: string | undefined): PlotPoint[] {
+  const out: PlotPoint[] = [];
+  for (const s of series) {
+    const ti = s.columns.indexOf('time');
+    const vi = s.columns.indexOf(column);
+    const group = grouped === undefined ? undefined : (s.tags?.[grouped] ?? '');
+    for (const row of s.values) {
+      const t = num(row[ti]);
+      const v = num(row[vi]);
+      if (t === undefined || v === undefined) continue;
+      out.push(group === undefined ? { t, v } : { t, v, group });
+    }
+  }
+  return out.sort((a, b) => a.t - b.t || a.v - b.v);
+}
+
+function pointSeries(pts: PlotPoint[], total: number | undefined, limit: number): PointSeries {
+  // Grouped queries get `limit` rows per group: keep the most recent `limit` overall.
+  const kept = pts.length > limit ? pts.slice(pts.length - limit) : pts;
+  return { points: kept, total: total ?? kept.length, selection: 'most recent' };
+}
+
+/** Appends `ORDER BY time DESC LIMIT n` to a raw point query (after its GROUP BY, if any). */
+function recent(query: string, limit: number): string {
+  return `${query} ORDER BY time DESC LIMIT ${limit}`;
+}
+
+function slicesFrom(counts: Map<string, number>, order: readonly string[]): Slice[] {
+  const labels = [
+    ...order.filter((l) => counts.has(l)),
+    ...[...counts.keys()].filter((l) => !order.includes(l)).sort(),
+  ];
+  return labels.map((label) => ({ label, count: counts.get(label) ?? 0 }));
+}
+
+export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource {
+  const where = options.retentionPolicy ? `${options.retentionPolicy}` : 'default RP';
+  return {
+    description: `InfluxDB ${options.url} · database ${options.database} (${where}) via InfluxQL`,
+    async load(range: TimeRange, limits: PanelLimits = DEFAULT_PANEL_LIMITS, signal?: AbortSignal) {
+      const q = INFLUXQL_PANEL_QUERIES;
+      const only = (list: readonly string[]) => list[0] as string;
+      const f = (text: string) => withTimeFilter(text, range);
+      const n = limits.maxPoints;
+      // Result positions: 0 sync extremes, 1 total extremes, 2 sync points, 3–5 pairs by type,
+      // 6 stage means, 7 total points, 8 login points, 9 logins by result, 10–11 counts.
+      const statements = [
+        only(q['sync-duration-extremes']),
+        only(q['total-connection-time-extremes']),
+        recent(only(q['sync-duration']), n),
+        ...q['ice-vs-relay'],
+        only(q['connection-stage-durations']),
+        recent(only(q['total-connection-time']), n),
+        recent(only(q['login-duration']), n),
+        only(q['login-success-vs-failure']),
+        // Counts the panels show or need for "n of m" notes.
+        `SELECT count("duration_seconds") AS "n" FROM "netbird_sync" WHERE $timeFilter`,
+        `SELECT count("total_seconds") AS "n", count("signaling_to_connection_seconds") AS "s", count("connection_to_wg_handshake_seconds") AS "h" FROM "netbird_peer_connection" WHERE $timeFilter`,
+      ].map(f);
+      const r = await runInfluxql(options, statements, signal);
+      const at = (i: number): Series[] => r[i] ?? [];
+      const syncCount = first(at(10), 'n') ?? 0;
+      const connCount = first(at(11), 'n') ?? 0;
+      const extremes = (s: Series[], count: number): Extremes => ({
+        min: first(s, 'min'),
+        max: first(s, 'max'),
+        count,
+      });
+      const iceVsRelay = new Map<string, number>();
+      CONNECTION_TYPE_ORDER.forEach((type, k) => {
+        const c = first(at(3 + k), type) ?? 0;
+        if (c > 0) iceVsRelay.set(type, c);
+      });
+      const logins = new Map<string, number>();
+      let loginTotal = 0;
+      for (const s of at(9)) {
+        const c = num(s.values[0]?.[s.columns.indexOf('logins')]) ?? 0;
+        if (c > 0) logins.set(s.tags?.result ?? '', c);
+        loginTotal += c;
+      }
+      const stageCounts = [first(at(11), 's') ?? 0, first(at(11), 'h') ?? 0];
+      const data: DashboardData = {
+        range,
+        syncDurationExtremes: extremes(at(0), syncCount),
+        totalConnectionTimeExtremes: extremes(at(1), connCount),
+        syncDuration: pointSeries(points(at(2), 'sync', undefined), syncCount, n),
+        iceVsRelay: slicesFrom(iceVsRelay, CONNECTION_TYPE_ORDER),
+        connectionStageDurations: STAGE_BARS.map((bar, i) => ({
+          label: bar.label,
+          value: first(at(6), bar.label),
+          count: stageCounts[i] ?? 0,
+        })),
+        totalConnectionTime: pointSeries(points(at(7), 'total', undefined), connCount, n),
+        loginDuration: pointSeries(points(at(8), 'login', 'result'), loginTotal, n),
+        loginSuccessVsFailure: slicesFrom(logins, LOGIN_RESULT_ORDER),
+      };
+      return data;
+    },
+  };
+}
