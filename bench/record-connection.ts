@@ -2,12 +2,12 @@
 // histograms) against the three bare OTel histogram.record calls a user would make instead, on
 // the same MeterProvider and reader. Target: at most 1.3× the bare cost.
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { seededRandom } from '../examples/demo/distributions.js';
 import { ClientMetrics } from '../src/instrumentation/client-metrics.js';
 import { ConnectionStages } from '../src/instrumentation/connection-stages.js';
 import { DURATION_BUCKETS_SECONDS } from '../src/instrumentation/otel-recorder.js';
 import type { ConnectionType } from '../src/schema.js';
 import { timePair } from './lib/measure.js';
-import { seededRandom } from './lib/netbird-samples.js';
 import { type BenchResult, result } from './lib/report.js';
 
 /** A reader with no timer: the SDK keeps real cumulative storage, nothing is exported. */

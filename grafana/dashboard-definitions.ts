@@ -42,8 +42,16 @@ function colorOverrides(names: readonly string[]): Json[] {
 
 const reduceLast = { calcs: ['lastNotNull'], fields: '', values: false };
 
-function base(id: number, title: string, type: string, gridPos: GridPos, description: string) {
-  return { id, title, type, gridPos, description };
+/** The fields every panel has; the `*Panel` functions below add the visualisation. */
+function panel(
+  id: number,
+  title: string,
+  type: string,
+  gridPos: GridPos,
+  description: string,
+  targets: Json[],
+): Json {
+  return { id, title, type, gridPos, description, targets };
 }
 
 function statPanel(p: Json, decimals = 1): Json {
@@ -197,24 +205,21 @@ function datasourceOf(panel: Json): Datasource {
 }
 
 export function influxqlDashboard(): Json {
-  const panel = (
+  const influxPanel = (
     id: PanelId,
     n: number,
     type: string,
     gridPos: GridPos,
     description: string,
     alias: string,
-  ) => ({
-    ...base(n, titleOf(id), type, gridPos, description),
-    targets: influxTargets(id, alias),
-  });
+  ) => panel(n, titleOf(id), type, gridPos, description, influxTargets(id, alias));
   return dashboard(
     'netbird-influxql-metrics',
     'NetBird Client Metrics (InfluxQL)',
     'Timestamped NetBird client samples pushed through the ingest into InfluxDB. Every point is one event.',
     [
       statPanel(
-        panel(
+        influxPanel(
           'sync-duration-extremes',
           1,
           'stat',
@@ -224,7 +229,7 @@ export function influxqlDashboard(): Json {
         ),
       ),
       statPanel(
-        panel(
+        influxPanel(
           'total-connection-time-extremes',
           2,
           'stat',
@@ -234,7 +239,7 @@ export function influxqlDashboard(): Json {
         ),
       ),
       donutPanel(
-        panel(
+        influxPanel(
           'ice-vs-relay',
           3,
           'piechart',
@@ -245,7 +250,7 @@ export function influxqlDashboard(): Json {
         ['ice_p2p', 'ice_turn', 'relay'],
       ),
       donutPanel(
-        panel(
+        influxPanel(
           'login-success-vs-failure',
           4,
           'piechart',
@@ -256,7 +261,7 @@ export function influxqlDashboard(): Json {
         ['success', 'failure'],
       ),
       barGaugePanel(
-        panel(
+        influxPanel(
           'connection-stage-durations',
           5,
           'bargauge',
@@ -266,7 +271,7 @@ export function influxqlDashboard(): Json {
         ),
       ),
       pointsPanel(
-        panel(
+        influxPanel(
           'sync-duration',
           6,
           'timeseries',
@@ -276,7 +281,7 @@ export function influxqlDashboard(): Json {
         ),
       ),
       pointsPanel(
-        panel(
+        influxPanel(
           'total-connection-time',
           7,
           'timeseries',
@@ -286,7 +291,7 @@ export function influxqlDashboard(): Json {
         ),
       ),
       pointsPanel(
-        panel(
+        influxPanel(
           'login-duration',
           8,
           'timeseries',
@@ -338,6 +343,17 @@ const quantile = (q: number, by: string, selector: string) =>
 const rateQuantile = (q: number, by: string, selector: string) =>
   `histogram_quantile(${q}, sum by (${by}) (rate(${selector}[$__rate_interval])))`;
 
+/** One target per quantile, refIds A, B, … and legends p50, p95, …, as the quantile panels show. */
+function quantileTargets(
+  qs: readonly number[],
+  expr: (q: number) => string,
+  instant: boolean,
+): Json[] {
+  return qs.map((q, i) =>
+    promTarget(String.fromCharCode(65 + i), expr(q), `p${Math.round(q * 100)}`, instant),
+  );
+}
+
 export function promqlDashboard(): Json {
   const total = 'stage="total"';
   const stages = 'stage=~"signaling_to_connection|connection_to_wg_handshake"';
@@ -347,49 +363,43 @@ export function promqlDashboard(): Json {
     'NetBird client histograms from the OTel path (OTLP or the Prometheus endpoint). Most panels cover everything the currently reporting clients recorded since they started (cumulative histograms), because logins and connections are sparse one-shot events that rate() windows lose; only the recurring sync duration is shown per rate interval. ICE vs Relay counts connection attempts: connection_pair_id is not an OTel attribute by default, so pairs are not deduplicated here (the InfluxQL dashboard does that).',
     [
       statPanel(
-        {
-          ...base(
-            1,
-            'Sync Duration Quantiles',
-            'stat',
-            { x: 0, y: 0, w: 6, h: 5 },
-            'p50, p95 and p99 of management sync time, from the buckets',
+        panel(
+          1,
+          'Sync Duration Quantiles',
+          'stat',
+          { x: 0, y: 0, w: 6, h: 5 },
+          'p50, p95 and p99 of management sync time, from the buckets',
+          quantileTargets(
+            [0.5, 0.95, 0.99],
+            (q) => quantile(q, 'le', promSelector(SYNC, 'bucket')),
+            true,
           ),
-          targets: [
-            promTarget('A', quantile(0.5, 'le', promSelector(SYNC, 'bucket')), 'p50', true),
-            promTarget('B', quantile(0.95, 'le', promSelector(SYNC, 'bucket')), 'p95', true),
-            promTarget('C', quantile(0.99, 'le', promSelector(SYNC, 'bucket')), 'p99', true),
-          ],
-        },
+        ),
         2,
       ),
       statPanel(
-        {
-          ...base(
-            2,
-            'Total Connection Time Quantiles',
-            'stat',
-            { x: 6, y: 0, w: 6, h: 5 },
-            'p50, p95 and p99 from first signal to first WireGuard handshake',
+        panel(
+          2,
+          'Total Connection Time Quantiles',
+          'stat',
+          { x: 6, y: 0, w: 6, h: 5 },
+          'p50, p95 and p99 from first signal to first WireGuard handshake',
+          quantileTargets(
+            [0.5, 0.95, 0.99],
+            (q) => quantile(q, 'le', promSelector(CONN, 'bucket', total)),
+            true,
           ),
-          targets: [
-            promTarget('A', quantile(0.5, 'le', promSelector(CONN, 'bucket', total)), 'p50', true),
-            promTarget('B', quantile(0.95, 'le', promSelector(CONN, 'bucket', total)), 'p95', true),
-            promTarget('C', quantile(0.99, 'le', promSelector(CONN, 'bucket', total)), 'p99', true),
-          ],
-        },
+        ),
         2,
       ),
       donutPanel(
-        {
-          ...base(
-            3,
-            'ICE vs Relay (attempts)',
-            'piechart',
-            { x: 12, y: 0, w: 6, h: 10 },
-            'Connection attempts by connection type (not deduplicated by peer pair)',
-          ),
-          targets: [
+        panel(
+          3,
+          'ICE vs Relay (attempts)',
+          'piechart',
+          { x: 12, y: 0, w: 6, h: 10 },
+          'Connection attempts by connection type (not deduplicated by peer pair)',
+          [
             promTarget(
               'A',
               `sum by (connection_type) (${promSelector(CONN, 'count', total)})`,
@@ -397,19 +407,17 @@ export function promqlDashboard(): Json {
               true,
             ),
           ],
-        },
+        ),
         ['ice_p2p', 'ice_turn', 'relay'],
       ),
       donutPanel(
-        {
-          ...base(
-            4,
-            'Login Success vs Failure',
-            'piechart',
-            { x: 18, y: 0, w: 6, h: 10 },
-            'Login attempts by result',
-          ),
-          targets: [
+        panel(
+          4,
+          'Login Success vs Failure',
+          'piechart',
+          { x: 18, y: 0, w: 6, h: 10 },
+          'Login attempts by result',
+          [
             promTarget(
               'A',
               `sum by (result) (${promSelector(LOGIN, 'count')})`,
@@ -417,49 +425,48 @@ export function promqlDashboard(): Json {
               true,
             ),
           ],
-        },
+        ),
         ['success', 'failure'],
       ),
-      barGaugePanel({
-        ...base(
+      barGaugePanel(
+        panel(
           5,
           'Connection Stage Durations (avg)',
           'bargauge',
           { x: 0, y: 5, w: 12, h: 5 },
           'Mean time of each connection stage: histogram sum / count',
+          [
+            promTarget(
+              'A',
+              `sum by (stage) (${promSelector(CONN, 'sum', stages)}) / sum by (stage) (${promSelector(CONN, 'count', stages)})`,
+              '{{stage}}',
+              true,
+            ),
+          ],
         ),
-        targets: [
-          promTarget(
-            'A',
-            `sum by (stage) (${promSelector(CONN, 'sum', stages)}) / sum by (stage) (${promSelector(CONN, 'count', stages)})`,
-            '{{stage}}',
-            true,
-          ),
-        ],
-      }),
-      linesPanel({
-        ...base(
+      ),
+      linesPanel(
+        panel(
           6,
           'Sync Duration (p50, p95)',
           'timeseries',
           { x: 0, y: 10, w: 12, h: 9 },
           'Quantiles of sync time per rate interval (syncs recur, so rates work here)',
-        ),
-        targets: [
-          promTarget('A', rateQuantile(0.5, 'le', promSelector(SYNC, 'bucket')), 'p50', false),
-          promTarget('B', rateQuantile(0.95, 'le', promSelector(SYNC, 'bucket')), 'p95', false),
-        ],
-      }),
-      linesPanel(
-        {
-          ...base(
-            7,
-            'Total Connection Time p95 by Type',
-            'timeseries',
-            { x: 12, y: 10, w: 12, h: 9 },
-            'p95 of first signal to first handshake over everything the reporting clients recorded since they started, by connection type. Cumulative, not per rate interval: most connections happen right after a client starts, and rate() loses the first observations of a new series.',
+          quantileTargets(
+            [0.5, 0.95],
+            (q) => rateQuantile(q, 'le', promSelector(SYNC, 'bucket')),
+            false,
           ),
-          targets: [
+        ),
+      ),
+      linesPanel(
+        panel(
+          7,
+          'Total Connection Time p95 by Type',
+          'timeseries',
+          { x: 12, y: 10, w: 12, h: 9 },
+          'p95 of first signal to first handshake over everything the reporting clients recorded since they started, by connection type. Cumulative, not per rate interval: most connections happen right after a client starts, and rate() loses the first observations of a new series.',
+          [
             promTarget(
               'A',
               quantile(0.95, 'le, connection_type', promSelector(CONN, 'bucket', total)),
@@ -467,19 +474,17 @@ export function promqlDashboard(): Json {
               false,
             ),
           ],
-        },
+        ),
         ['ice_p2p', 'ice_turn', 'relay'],
       ),
       linesPanel(
-        {
-          ...base(
-            8,
-            'Login Duration p95 by Result',
-            'timeseries',
-            { x: 0, y: 19, w: 12, h: 8 },
-            'p95 of login time over everything the reporting clients recorded since they started, by result. Cumulative: a client logs in about once per start, a one-shot event that rate() windows miss.',
-          ),
-          targets: [
+        panel(
+          8,
+          'Login Duration p95 by Result',
+          'timeseries',
+          { x: 0, y: 19, w: 12, h: 8 },
+          'p95 of login time over everything the reporting clients recorded since they started, by result. Cumulative: a client logs in about once per start, a one-shot event that rate() windows miss.',
+          [
             promTarget(
               'A',
               quantile(0.95, 'le, result', promSelector(LOGIN, 'bucket')),
@@ -487,26 +492,26 @@ export function promqlDashboard(): Json {
               false,
             ),
           ],
-        },
+        ),
         ['success', 'failure'],
       ),
-      barGaugePanel({
-        ...base(
+      barGaugePanel(
+        panel(
           9,
           'Sync Phases p95',
           'bargauge',
           { x: 12, y: 19, w: 12, h: 8 },
           'Where sync time goes: p95 of each sync phase',
+          [
+            promTarget(
+              'A',
+              `sort_desc(${quantile(0.95, 'le, phase', promSelector(PHASE, 'bucket'))})`,
+              '{{phase}}',
+              true,
+            ),
+          ],
         ),
-        targets: [
-          promTarget(
-            'A',
-            `sort_desc(${quantile(0.95, 'le, phase', promSelector(PHASE, 'bucket'))})`,
-            '{{phase}}',
-            true,
-          ),
-        ],
-      }),
+      ),
     ],
     {
       templating: {

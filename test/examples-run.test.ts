@@ -38,17 +38,18 @@ const selector = (name: string, suffix: string, service: string) => {
   return `({${metric}, "service.name"="${service}"} or {${metric}, service_name="${service}"})`;
 };
 
+/** The histograms the examples record (connection, sync, login), as printed and exported. */
+const HISTOGRAMS = [
+  'netbird.peer.connection.duration',
+  'netbird.sync.duration',
+  'netbird.login.duration',
+];
+
 describe('examples/quickstart.ts', () => {
   it('prints the OTel data points and the line protocol of one connection, sync and login', async () => {
     const run = await runScript('examples/quickstart.ts', [], { timeoutMs: 30_000 });
     expect(run.code, run.stderr).toBe(0);
-    for (const name of [
-      'netbird.peer.connection.duration',
-      'netbird.sync.duration',
-      'netbird.login.duration',
-    ]) {
-      expect(run.stdout).toContain(name);
-    }
+    for (const name of HISTOGRAMS) expect(run.stdout).toContain(name);
     for (const m of [
       'netbird_peer_connection,',
       'netbird_sync,',
@@ -185,13 +186,7 @@ describe('examples/env-only.ts', () => {
       timeoutMs: 30_000,
     });
     expect(run.code, run.stderr).toBe(0);
-    for (const name of [
-      'netbird.peer.connection.duration',
-      'netbird.sync.duration',
-      'netbird.login.duration',
-    ]) {
-      expect(run.stdout).toContain(name);
-    }
+    for (const name of HISTOGRAMS) expect(run.stdout).toContain(name);
   });
 
   it('an invalid setting is an error naming the variable', async () => {

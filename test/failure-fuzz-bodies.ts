@@ -3,6 +3,7 @@
 // Two sources: fast-check arbitraries (shrinkable, for the property run) and a seeded mutator
 // over a corpus of valid lines (cheap, for volume).
 import fc from 'fast-check';
+import { seededRandom } from '../examples/demo/distributions.js';
 import { encodeLine } from '../src/exporters/line-protocol.js';
 import {
   MAX_DURATION_SECONDS,
@@ -235,18 +236,6 @@ export const bodyArb: fc.Arbitrary<string | Uint8Array> = fc.oneof(
 );
 
 // ---------------------------------------------------------------- seeded mutator
-
-/** mulberry32: a fast seeded PRNG for the volume part of the fuzz run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function at<T>(items: readonly T[], n: number): T {
   return items[n % items.length] as T;

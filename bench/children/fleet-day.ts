@@ -3,10 +3,10 @@
 // with their phases, logins) into the timestamped store and real OTel histograms. Prints one JSON
 // line: the idle heap, the largest heap after GC during the day, and the store's size and bound.
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { seededRandom } from '../../examples/demo/distributions.js';
 import { ClientMetrics } from '../../src/instrumentation/client-metrics.js';
 import { ConnectionStages } from '../../src/instrumentation/connection-stages.js';
 import { type ConnectionType, SYNC_PHASES } from '../../src/schema.js';
-import { seededRandom } from '../lib/netbird-samples.js';
 
 class PullReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}

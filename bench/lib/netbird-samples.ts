@@ -1,20 +1,9 @@
 // Realistic NetBird samples for the benchmarks: what a fleet of clients records in a day, with
-// the tag values, field magnitudes and measurement mix of real use. Deterministic (seeded), so
-// every run measures the same data.
+// the tag values, field magnitudes and measurement mix of real use. Deterministic (seeded, with
+// the demo fleet's random source), so every run measures the same data.
 import { createHash } from 'node:crypto';
+import { chance, seededRandom, uniform } from '../../examples/demo/distributions.js';
 import { type Sample, SYNC_PHASES } from '../../src/schema.js';
-
-/** A small, fast, seeded PRNG (mulberry32); `Math.random` would make runs differ. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex16(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -62,8 +51,8 @@ export function realisticSamples(count: number, options: RealisticSamplesOptions
       peer_id: hex16(`peer-${i}`),
     });
   }
-  const ms = (min: number, max: number) => Math.round((min + random() * (max - min)) * 1000) / 1000;
-  const ns = (min: number, max: number) => Math.round((min + random() * (max - min)) * 1e9) / 1e9;
+  const ms = (min: number, max: number) => Math.round(uniform(random, min, max) * 1000) / 1000;
+  const ns = (min: number, max: number) => Math.round(uniform(random, min, max) * 1e9) / 1e9;
   let t = options.startNs ?? 1_795_000_000_000_000_000n;
   const samples: Sample[] = [];
   while (samples.length < count) {
@@ -89,7 +78,7 @@ export function realisticSamples(count: number, options: RealisticSamplesOptions
         tags: {
           deployment_type: peer.deployment_type,
           connection_type: pick(CONNECTION_TYPES),
-          attempt_type: random() < 0.7 ? 'initial' : 'reconnection',
+          attempt_type: chance(random, 0.7) ? 'initial' : 'reconnection',
           version: peer.version,
           os: peer.os,
           arch: peer.arch,
@@ -124,7 +113,7 @@ export function realisticSamples(count: number, options: RealisticSamplesOptions
         measurement: 'netbird_login',
         tags: {
           deployment_type: peer.deployment_type,
-          result: random() < 0.9 ? 'success' : 'failure',
+          result: chance(random, 0.9) ? 'success' : 'failure',
           version: peer.version,
           os: peer.os,
           arch: peer.arch,

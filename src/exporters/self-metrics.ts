@@ -17,6 +17,21 @@ export const SELF_INSTRUMENTS = {
   samplesRejected: 'netbird.metrics.samples.rejected',
 } as const;
 
+/** Description and unit of each instrument. */
+const SELF_DESCRIPTIONS: Readonly<
+  Record<keyof typeof SELF_INSTRUMENTS, readonly [description: string, unit: string]>
+> = {
+  requests: ['Push requests made', '{request}'],
+  samplesSent: ['Samples accepted by the push server', '{sample}'],
+  retries: ['Failed push requests whose samples were kept for a retry', '{request}'],
+  failures: ['Failed push requests', '{request}'],
+  samplesDropped: [
+    'Samples dropped before they were sent, by reason (age, size, server_rejected)',
+    '{sample}',
+  ],
+  samplesRejected: ['Samples refused by the schema and never stored', '{sample}'],
+};
+
 export interface SelfMetricsSnapshot {
   requests: number;
   samplesSent: number;
@@ -37,30 +52,16 @@ export function registerSelfMetrics(
   read: () => SelfMetricsSnapshot,
 ): void {
   const meter = provider.getMeter(SELF_METER_NAME);
-  const counter = (name: string, description: string, unit: string) =>
-    meter.createObservableCounter(name, { description, unit });
-  const requests = counter(SELF_INSTRUMENTS.requests, 'Push requests made', '{request}');
-  const sent = counter(
-    SELF_INSTRUMENTS.samplesSent,
-    'Samples accepted by the push server',
-    '{sample}',
-  );
-  const retries = counter(
-    SELF_INSTRUMENTS.retries,
-    'Failed push requests whose samples were kept for a retry',
-    '{request}',
-  );
-  const failures = counter(SELF_INSTRUMENTS.failures, 'Failed push requests', '{request}');
-  const dropped = counter(
-    SELF_INSTRUMENTS.samplesDropped,
-    'Samples dropped before they were sent, by reason (age, size, server_rejected)',
-    '{sample}',
-  );
-  const rejected = counter(
-    SELF_INSTRUMENTS.samplesRejected,
-    'Samples refused by the schema and never stored',
-    '{sample}',
-  );
+  const counter = (key: keyof typeof SELF_INSTRUMENTS) => {
+    const [description, unit] = SELF_DESCRIPTIONS[key];
+    return meter.createObservableCounter(SELF_INSTRUMENTS[key], { description, unit });
+  };
+  const requests = counter('requests');
+  const sent = counter('samplesSent');
+  const retries = counter('retries');
+  const failures = counter('failures');
+  const dropped = counter('samplesDropped');
+  const rejected = counter('samplesRejected');
   const all: ObservableCounter[] = [requests, sent, retries, failures, dropped, rejected];
   // One read per collection, shared by all six instruments.
   meter.addBatchObservableCallback((result) => {
