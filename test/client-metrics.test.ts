@@ -65,6 +65,16 @@ describe('ClientMetrics: line protocol (reference §6.1)', () => {
     expect([...fields][0]).toMatch(/^connection_to_wg_handshake_seconds=/);
   });
 
+  it('reset empties the export; a new store exports nothing', () => {
+    const { m } = setup();
+    expect(m.exportLineProtocol()).toBe('');
+    m.recordSync(1);
+    expect(m.exportLineProtocol()).not.toBe('');
+    m.store.clear();
+    expect(m.exportLineProtocol()).toBe('');
+    expect(m.store.takeBatch()).toBeUndefined();
+  });
+
   it('records a sync for a self-hosted agent', () => {
     const { m } = setup();
     m.recordSync(1.5);
