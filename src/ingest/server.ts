@@ -254,6 +254,27 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
         missingTimestamp: stored.kind === 'embedded' ? BigInt(Date.now()) * 1_000_000n : undefined,
       });
       let overBudget = false;
+      let decodedHeld = 0;
+      let rawHeld = 0;
+      // For an upstream that sends gzip, the client's gzip is kept too, but only while this
+      // push's whole decoded body would still fit the budget: keeping it must never be the
+      // reason a push is refused. Refused once, what was kept is let go (readBody drops it).
+      const keepRaw =
+        stored.forwardsGzip === true
+          ? (chunk: Buffer) => {
+              const room = options.maxInFlightBytes - inFlightBytes;
+              if (chunk.length + options.maxDecodedBytes - decodedHeld > room) {
+                inFlightBytes -= rawHeld;
+                reserved -= rawHeld;
+                rawHeld = 0;
+                return false;
+              }
+              inFlightBytes += chunk.length;
+              reserved += chunk.length;
+              rawHeld += chunk.length;
+              return true;
+            }
+          : undefined;
       const body = await readBody(
         req,
         encoding,
@@ -265,8 +286,10 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
           }
           inFlightBytes += chunk.length;
           reserved += chunk.length;
+          decodedHeld += chunk.length;
           return validator.push(chunk);
         },
+        { keepRaw },
       );
       metrics.bytes.inc(['raw'], body.rawBytes);
       metrics.bytes.inc(['decoded'], body.decodedBytes);
@@ -330,8 +353,19 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
       res.once('close', onGone);
       const started = performance.now();
       try {
+        // Nothing normalised or skipped, and no newline added at the end: the lines forwarded
+        // are the decoded body byte for byte, so the client's gzip is them.
+        const unchanged =
+          result.normalisedLines === 0 &&
+          result.skippedLines === 0 &&
+          result.byteLength === body.decodedBytes;
         await stored.write(
-          { pieces: result.pieces, byteLength: result.byteLength, lines: result.lines },
+          {
+            pieces: result.pieces,
+            byteLength: result.byteLength,
+            lines: result.lines,
+            gzip: unchanged ? body.raw : undefined,
+          },
           aborted.signal,
         );
         metrics.upstreamRequests.inc([stored.kind, 'ok']);

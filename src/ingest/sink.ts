@@ -10,12 +10,20 @@ export interface LineBatch {
   readonly pieces: readonly Buffer[];
   readonly byteLength: number;
   readonly lines: number;
+  /**
+   * The client's own gzip body, given only when it decompresses to exactly `pieces` (no line
+   * was normalised or skipped, nothing follows the gzip data), so a sink that sends gzip can
+   * pass it on instead of compressing the same bytes again.
+   */
+  readonly gzip?: Buffer;
 }
 
 export interface Sink {
   readonly kind: SinkKind;
   /** Where the data goes, safe to log (no credentials). */
   readonly target: string;
+  /** True when the sink can use {@link LineBatch.gzip}: only then does the server keep it. */
+  readonly forwardsGzip?: boolean;
   /** Resolves once the batch is stored; rejects with a {@link SinkError} otherwise. */
   write(batch: LineBatch, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
