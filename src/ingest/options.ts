@@ -203,7 +203,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'integer',
     min: 1,
     default: 256 * MiB,
-    help: 'Decoded body bytes held by all requests together; more: 503 with Retry-After.',
+    help: 'Body bytes held by all requests together (decoded, plus gzip kept for forwarding); more: 503 with Retry-After.',
   },
   {
     key: 'maxConnections',
