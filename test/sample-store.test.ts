@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_AGE_MS, DEFAULT_MAX_SAMPLES, type Sample, SampleStore } from '../src/index.js';
+import {
+  DEFAULT_MAX_AGE_MS,
+  DEFAULT_MAX_SAMPLES,
+  encodeLine,
+  type Sample,
+  SampleStore,
+} from '../src/index.js';
 
 const T0 = 1_750_000_000_000;
 const sync = (seconds: number, peer = 'p'): Sample => ({
@@ -27,6 +33,19 @@ describe('SampleStore', () => {
     expect(store.exportLineProtocol()).toBe(
       `netbird_sync,deployment_type=selfhosted,peer_id=p duration_seconds=1.5 ${s.timestampNs}\n`,
     );
+  });
+
+  it('stores each sample once: its fields, its stamp and its line, nothing else', () => {
+    const store = new SampleStore({ now: clock().fn });
+    const sample: Sample = { ...sync(0.25), timestampNs: 1n };
+    const s = store.add(sample);
+    expect(Object.keys(s).sort()).toEqual(
+      ['fields', 'line', 'measurement', 'seq', 'tags', 'timestampNs'].sort(),
+    );
+    expect(s.timestampNs).toBe(BigInt(T0) * 1_000_000n);
+    // The line is the sample's, stamped with the store's timestamp (not the one it came with).
+    expect(s.line).toBe(encodeLine({ ...sample, timestampNs: s.timestampNs }));
+    expect(sample.timestampNs).toBe(1n);
   });
 
   it('never gives two samples the same timestamp, even in one millisecond', () => {

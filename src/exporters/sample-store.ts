@@ -1,5 +1,5 @@
 import type { Sample } from '../schema.js';
-import { encodeLine } from './line-protocol.js';
+import { encodeLineAt } from './line-protocol.js';
 
 /**
  * The bounded, timestamped buffer behind the InfluxDB path (reference §2.1, DESIGN decision 7).
@@ -90,10 +90,18 @@ export class SampleStore {
   add(sample: Sample): StoredSample {
     const now = this.#now();
     const ns = this.#uniqueNs(now);
-    const stamped: Sample = { ...sample, timestampNs: ns };
-    const line = encodeLine(stamped);
+    // One object per sample and a flat line (not a rope of its pieces): the store holds up to
+    // 20 480 of them, and the garbage collector walks them all.
+    const line = encodeLineAt(sample, ns);
     this.#lastNs = ns;
-    const stored: StoredSample = { ...stamped, timestampNs: ns, line, seq: this.#nextSeq++ };
+    const stored: StoredSample = {
+      measurement: sample.measurement,
+      tags: sample.tags,
+      fields: sample.fields,
+      timestampNs: ns,
+      line,
+      seq: this.#nextSeq++,
+    };
     this.#items.push(stored);
     this.#stats.added++;
     this.#trim(now);
