@@ -122,8 +122,8 @@ describe('resolveOptions', () => {
     expect(parseListenAddress('localhost')).toBeUndefined();
   });
 
-  it('docs/ingest.md documents every option', async () => {
-    const doc = await readFile(join(import.meta.dirname, '..', 'docs', 'ingest.md'), 'utf8');
+  it('the README documents every option', async () => {
+    const doc = await readFile(join(import.meta.dirname, '..', 'README.md'), 'utf8');
     for (const spec of OPTION_SPECS) {
       expect(doc, spec.env).toMatch(new RegExp(`\\| \`${spec.env}\` +\\|`));
       if (spec.flag !== undefined) expect(doc, spec.flag).toContain(`\`--${spec.flag}\``);
