@@ -109,7 +109,7 @@ describe('schema', () => {
     // 22 three-byte characters are 66 bytes although only 22 UTF-16 units.
     const wide = checkSample(sync({ duration_seconds: 1 }, { ...agent, version: '€'.repeat(22) }));
     expect(wide?.kind).toBe('tag value too long');
-    expect(utf8Length('€'.repeat(21) + 'a')).toBe(64);
+    expect(utf8Length(`${'€'.repeat(21)}a`)).toBe(64);
     expect(utf8Length('😀')).toBe(4);
   });
 

@@ -149,6 +149,18 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
     return req.socket.remoteAddress ?? 'unknown';
   };
 
+  const rateLimited = (res: ServerResponse, waitSeconds: number, fields: Record<string, unknown>) =>
+    reply(
+      res,
+      {
+        status: 429,
+        reason: 'rate limited',
+        message: 'too many requests',
+        headers: { 'retry-after': String(waitSeconds) },
+      },
+      fields,
+    );
+
   async function ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
       return reply(res, {
@@ -172,18 +184,7 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
       );
     }
     const addressWait = addressLimiter.take(remote);
-    if (addressWait > 0) {
-      return reply(
-        res,
-        {
-          status: 429,
-          reason: 'rate limited',
-          message: 'too many requests',
-          headers: { 'retry-after': String(addressWait) },
-        },
-        { remote },
-      );
-    }
+    if (addressWait > 0) return rateLimited(res, addressWait, { remote });
     const peer = checkPeerIdHeader(req.headers[PEER_ID_HEADER]);
     if (!peer.ok)
       return reply(
@@ -192,18 +193,7 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
         { remote },
       );
     const peerWait = peerLimiter.take(peer.peerId);
-    if (peerWait > 0) {
-      return reply(
-        res,
-        {
-          status: 429,
-          reason: 'rate limited',
-          message: 'too many requests',
-          headers: { 'retry-after': String(peerWait) },
-        },
-        { remote, peer: peer.peerId },
-      );
-    }
+    if (peerWait > 0) return rateLimited(res, peerWait, { remote, peer: peer.peerId });
     const encoding = contentEncoding(req.headers['content-encoding']);
     if (encoding === undefined) {
       return reply(

@@ -59,7 +59,7 @@ export class ConnectionStages {
     const ready = this.#connectionReady;
     if (ready === undefined || this.#wgHandshake !== undefined) return false;
     const ms = toMillis(at);
-    this.#wgHandshake = ms < ready ? ready : ms;
+    this.#wgHandshake = Math.max(ms, ready);
     return true;
   }
 

@@ -37,44 +37,44 @@ function stripComment(raw: string): string {
   return raw;
 }
 
-/** Splits at top-level `sep` characters (outside quotes and brackets). */
-function splitTop(text: string, sep: string): string[] {
-  const parts: string[] = [];
+/**
+ * Visits the characters of `text` that stand at the top level (outside quotes and brackets);
+ * the visitor returns true to stop. Returns the index it stopped at, or -1.
+ */
+function scanTop(text: string, visit: (c: string, i: number) => boolean): number {
   let depth = 0;
   let quote: string | undefined;
-  let start = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text[i] as string;
     if (quote !== undefined) {
       if (c === '\\' && quote === '"') i++;
       else if (c === quote) quote = undefined;
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '[' || c === '{') depth++;
     else if (c === ']' || c === '}') depth--;
-    else if (c === sep && depth === 0) {
+    else if (depth === 0 && visit(c, i)) return i;
+  }
+  return -1;
+}
+
+/** Splits at top-level `sep` characters (outside quotes and brackets). */
+function splitTop(text: string, sep: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  scanTop(text, (c, i) => {
+    if (c === sep) {
       parts.push(text.slice(start, i));
       start = i + 1;
     }
-  }
+    return false;
+  });
   parts.push(text.slice(start));
   return parts;
 }
 
 /** Index of the `:` that separates a key from its value, or -1. */
 function keySeparator(text: string): number {
-  let quote: string | undefined;
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote !== undefined) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') depth--;
-    else if (c === ':' && depth === 0 && (i === text.length - 1 || text[i + 1] === ' ')) return i;
-  }
-  return -1;
+  return scanTop(text, (c, i) => c === ':' && (i === text.length - 1 || text[i + 1] === ' '));
 }
 
 function scalar(text: string, no: number): YamlValue {
