@@ -157,6 +157,45 @@ describe('ClientMetrics: connection pair id', () => {
   });
 });
 
+describe('ClientMetrics: bounded caches stay correct past their bounds', () => {
+  it('pair ids for more remote peers than the cache holds (4096)', () => {
+    const { m } = setup();
+    const remotes = Array.from({ length: 4200 }, (_, i) => `remote-key-${i}`);
+    for (const r of [...remotes, ...remotes.slice(0, 50)]) {
+      m.recordConnection(connectedStages(), 'relay', r);
+    }
+    const pairs = m
+      .exportLineProtocol()
+      .trimEnd()
+      .split('\n')
+      .map((l) => /connection_pair_id=([0-9a-f]+)/.exec(l)?.[1]);
+    const me = peerId(KEY);
+    const want = [...remotes, ...remotes.slice(0, 50)].map((r) => connectionPairId(me, peerId(r)));
+    expect(pairs).toEqual(want);
+  });
+
+  it('OTel attribute sets for more agent versions than the cache holds (512)', async () => {
+    const { m, reader } = setup();
+    for (let v = 0; v < 600; v++) {
+      m.updateAgentInfo({ version: `0.${v}.0` });
+      m.recordSync(1);
+      m.recordConnection(connectedStages(), 'ice_p2p', REMOTE);
+    }
+    m.updateAgentInfo({ version: '0.0.0' }); // evicted long ago: built again, same attributes
+    m.recordSync(2);
+    const rm = await reader.collectMetrics();
+    const syncs = findHistogram(rm, INSTRUMENTS.sync)!.dataPoints;
+    expect(syncs).toHaveLength(600);
+    const first = syncs.find((p) => p.attributes.version === '0.0.0')!;
+    expect(first.value.count).toBe(2);
+    expect(first.value.sum).toBe(3);
+    const totals = findHistogram(rm, INSTRUMENTS.connection)!.dataPoints.filter(
+      (p) => p.attributes.stage === 'total',
+    );
+    expect(new Set(totals.map((p) => p.attributes.version)).size).toBe(600);
+  });
+});
+
 describe('ClientMetrics: at most one sample per attempt (DESIGN decision 8)', () => {
   it('records an attempt once, and the next attempt again', () => {
     const { m } = setup();
