@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { influxCreateDatabase } from '../test/helpers/backend-clients.js';
 import { startInfluxDB } from '../test/setup/backends.js';
 import { lineBody, splitLines } from './lib/bodies.js';
 import { startIngestChild } from './lib/ingest-child.js';
@@ -76,19 +77,11 @@ export function ingestTarget(baseUrl: string): Target {
   };
 }
 
-export async function createDatabase(url: string, db: string): Promise<void> {
-  const res = await fetch(`${url}/query`, {
-    method: 'POST',
-    body: new URLSearchParams({ q: `CREATE DATABASE ${db}` }),
-  });
-  if (!res.ok) throw new Error(`CREATE DATABASE ${db}: HTTP ${res.status}`);
-}
-
 export async function benchIngestThroughput(quick: boolean): Promise<BenchResult> {
   const influx = await startInfluxDB();
   try {
-    await createDatabase(influx.url, 'direct');
-    await createDatabase(influx.url, 'ingest');
+    await influxCreateDatabase(influx.url, 'direct');
+    await influxCreateDatabase(influx.url, 'ingest');
     const ingest = await startIngestChild({
       influxdbUrl: `${influx.url}/write?db=ingest`,
       // The benchmark is one client sending as fast as it can: no per-peer or per-address limits.

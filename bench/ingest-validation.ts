@@ -12,7 +12,8 @@ const BODY_BYTES = 50 * 2 ** 20;
 /** The ingest's gunzip output chunk (src/ingest/body.ts). */
 const GUNZIP_CHUNK = 64 * 1024;
 
-async function gunzipChunks(gz: Buffer, onChunk: (chunk: Buffer) => void): Promise<number> {
+/** Gunzips `gz` in the ingest's chunk size, handing each chunk on; resolves with the decoded size. */
+export async function gunzipChunks(gz: Buffer, onChunk: (chunk: Buffer) => void): Promise<number> {
   let bytes = 0;
   for await (const chunk of Readable.from([gz]).pipe(createGunzip({ chunkSize: GUNZIP_CHUNK }))) {
     bytes += (chunk as Buffer).length;

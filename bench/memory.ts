@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { createGzip } from 'node:zlib';
+import { influxCreateDatabase } from '../test/helpers/backend-clients.js';
 import { startInfluxDB } from '../test/setup/backends.js';
 import { lineBody } from './lib/bodies.js';
 import { runChild } from './lib/child.js';
@@ -104,11 +105,7 @@ function postGzip(url: string, body: Buffer): Promise<{ status: number; text: st
 export async function benchIngestMemory(quick: boolean): Promise<BenchResult> {
   const influx = await startInfluxDB();
   try {
-    const created = await fetch(`${influx.url}/query`, {
-      method: 'POST',
-      body: new URLSearchParams({ q: 'CREATE DATABASE memory' }),
-    });
-    if (!created.ok) throw new Error(`CREATE DATABASE: HTTP ${created.status}`);
+    await influxCreateDatabase(influx.url, 'memory');
     const ingest = await startIngestChild({ influxdbUrl: `${influx.url}/write?db=memory` });
     try {
       const idle = await ingest.memory();

@@ -5,8 +5,9 @@
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { influxCreateDatabase } from '../test/helpers/backend-clients.js';
 import { startInfluxDB } from '../test/setup/backends.js';
-import { batches, createDatabase, ingestTarget, load } from './ingest-throughput.js';
+import { batches, ingestTarget, load } from './ingest-throughput.js';
 import { runChild } from './lib/child.js';
 import { startIngestChild } from './lib/ingest-child.js';
 
@@ -69,7 +70,7 @@ async function profileIngest(seconds: number, file: string): Promise<{ rounds: n
   const influx = await startInfluxDB();
   const profDir = `${file}.d`;
   try {
-    await createDatabase(influx.url, 'profile');
+    await influxCreateDatabase(influx.url, 'profile');
     const ingest = await startIngestChild(
       {
         influxdbUrl: `${influx.url}/write?db=profile`,

@@ -1,20 +1,15 @@
 // Benchmark 2: ClientMetrics.recordConnection (schema check, timestamped store and OTel
 // histograms) against the three bare OTel histogram.record calls a user would make instead, on
 // the same MeterProvider and reader. Target: at most 1.3× the bare cost.
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { seededRandom } from '../examples/demo/distributions.js';
 import { ClientMetrics } from '../src/instrumentation/client-metrics.js';
 import { ConnectionStages } from '../src/instrumentation/connection-stages.js';
 import { DURATION_BUCKETS_SECONDS } from '../src/instrumentation/otel-recorder.js';
 import type { ConnectionType } from '../src/schema.js';
+import { TestReader } from '../test/helpers/test-reader.js';
 import { timePair } from './lib/measure.js';
 import { type BenchResult, result } from './lib/report.js';
-
-/** A reader with no timer: the SDK keeps real cumulative storage, nothing is exported. */
-class IdleReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 const BATCH = 1_000;
 const TYPES: readonly ConnectionType[] = ['ice_p2p', 'ice_p2p', 'ice_turn', 'relay'];
@@ -40,7 +35,7 @@ export interface RecordSetup {
 }
 
 export function recordSetup(): RecordSetup {
-  const reader = new IdleReader();
+  const reader = new TestReader();
   const provider = new MeterProvider({ readers: [reader] });
   const metrics = new ClientMetrics({
     version: '0.40.1',

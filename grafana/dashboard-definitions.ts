@@ -10,7 +10,12 @@
  *   VictoriaMetrics, or the Prometheus endpoint). Quantiles come from the histogram buckets.
  */
 import { INFLUXQL_PANEL_QUERIES } from '../src/dashboard/influxql-queries.js';
-import { PANELS, type PanelId } from '../src/dashboard/panels.js';
+import {
+  CONNECTION_TYPE_ORDER,
+  LOGIN_RESULT_ORDER,
+  PANELS,
+  type PanelId,
+} from '../src/dashboard/panels.js';
 
 export const INFLUXQL_DATASOURCE = { type: 'influxdb', uid: 'netbird-influxql' } as const;
 export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: 'netbird-prometheus' } as const;
@@ -247,7 +252,7 @@ export function influxqlDashboard(): Json {
           'Connection type of the last connection of each peer pair (connection_pair_id): reconnections and the two ends of a pair count once',
           '$col',
         ),
-        ['ice_p2p', 'ice_turn', 'relay'],
+        CONNECTION_TYPE_ORDER,
       ),
       donutPanel(
         influxPanel(
@@ -258,7 +263,7 @@ export function influxqlDashboard(): Json {
           'Login attempts by result',
           '$tag_result',
         ),
-        ['success', 'failure'],
+        LOGIN_RESULT_ORDER,
       ),
       barGaugePanel(
         influxPanel(
@@ -299,7 +304,7 @@ export function influxqlDashboard(): Json {
           'Every login attempt, by result',
           '$tag_result',
         ),
-        ['success', 'failure'],
+        LOGIN_RESULT_ORDER,
       ),
     ],
   );
@@ -408,7 +413,7 @@ export function promqlDashboard(): Json {
             ),
           ],
         ),
-        ['ice_p2p', 'ice_turn', 'relay'],
+        CONNECTION_TYPE_ORDER,
       ),
       donutPanel(
         panel(
@@ -426,7 +431,7 @@ export function promqlDashboard(): Json {
             ),
           ],
         ),
-        ['success', 'failure'],
+        LOGIN_RESULT_ORDER,
       ),
       barGaugePanel(
         panel(
@@ -475,7 +480,7 @@ export function promqlDashboard(): Json {
             ),
           ],
         ),
-        ['ice_p2p', 'ice_turn', 'relay'],
+        CONNECTION_TYPE_ORDER,
       ),
       linesPanel(
         panel(
@@ -493,7 +498,7 @@ export function promqlDashboard(): Json {
             ),
           ],
         ),
-        ['success', 'failure'],
+        LOGIN_RESULT_ORDER,
       ),
       barGaugePanel(
         panel(

@@ -58,7 +58,6 @@ export {
   type StoredSample,
 } from './exporters/sample-store.js';
 export { SELF_INSTRUMENTS } from './exporters/self-metrics.js';
-export { isVersionInRange } from './exporters/version-range.js';
 export {
   EmbeddedStore,
   type EmbeddedStoreOptions,
@@ -102,7 +101,6 @@ export { connectionPairId, peerId } from './instrumentation/identifiers.js';
 export {
   DURATION_BUCKETS_SECONDS,
   INSTRUMENTS,
-  METER_NAME,
 } from './instrumentation/otel-recorder.js';
 export {
   ATTEMPT_TYPES,
@@ -115,7 +113,9 @@ export {
   MAX_DURATION_SECONDS,
   MAX_TAG_VALUE_BYTES,
   MEASUREMENTS,
+  METER_NAME,
   type Sample,
   SYNC_PHASES,
   type SyncPhase,
 } from './schema.js';
+export { isVersionInRange } from './version-range.js';

@@ -4,6 +4,9 @@
  * pushed line with it, so a sample the client keeps is a sample the ingest accepts.
  */
 
+/** The OTel scope of every instrument this package creates (NetBird's and its own counters). */
+export const METER_NAME = 'netbird-otel-metrics';
+
 export const CONNECTION_TYPES = ['ice_p2p', 'ice_turn', 'relay'] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 
@@ -142,22 +145,9 @@ export function measurementSchema(name: string): MeasurementSchema | undefined {
   return Object.hasOwn(MEASUREMENTS, name) ? MEASUREMENTS[name as MeasurementName] : undefined;
 }
 
-/** UTF-8 byte length without allocating (tag values are short). */
+/** UTF-8 byte length (a lone surrogate counts as the 3 bytes of U+FFFD it is sent as). */
 export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
+  return Buffer.byteLength(s, 'utf8');
 }
 
 /** The check every field value gets, on the client and in the ingest (DESIGN decision 5). */

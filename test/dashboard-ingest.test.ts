@@ -10,6 +10,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { computePanels, type DashboardData } from '../src/dashboard/panels.js';
 import { influxCreateDatabase, uniqueName } from './helpers/backend-clients.js';
 import { lineProtocol, recordDemoFleet } from './helpers/demo-data.js';
+import { push } from './helpers/ingest-server.js';
 import { ROOT } from './helpers/run-script.js';
 import { freePort } from './setup/backends.js';
 
@@ -55,18 +56,14 @@ async function startIngest(env: Record<string, string>): Promise<string> {
 }
 
 /** Pushes as a NetBird client does: gzip, X-Peer-ID, one request per peer. */
-async function push(url: string, lines: Map<string, string>): Promise<void> {
+async function pushPeers(url: string, lines: Map<string, string>): Promise<void> {
   for (const [peer, body] of lines) {
-    const res = await fetch(`${url}/`, {
-      method: 'POST',
-      headers: {
-        'content-encoding': 'gzip',
-        'x-peer-id': peer,
-        'content-type': 'text/plain; charset=utf-8',
-      },
-      body: gzipSync(body),
+    const res = await push(url, gzipSync(body), {
+      'content-encoding': 'gzip',
+      'x-peer-id': peer,
+      'content-type': 'text/plain; charset=utf-8',
     });
-    expect(res.status, await res.text()).toBe(204);
+    expect(res.status, res.body).toBe(204);
   }
 }
 
@@ -97,7 +94,7 @@ describe('netbird-metrics-ingest /dashboard', () => {
     await influxCreateDatabase(influx, db);
     const url = await startIngest({ INFLUXDB_URL: `${influx}/write?db=${db}&precision=ns` });
     const { demo, byPeer } = demoPushes();
-    await push(url, byPeer);
+    await pushPeers(url, byPeer);
     const range = `from=${demo.from}&to=${demo.to}`;
     const body = (await (
       await fetch(`${url}/dashboard/data.json?${range}`)
@@ -115,7 +112,7 @@ describe('netbird-metrics-ingest /dashboard', () => {
     dirs.push(dir);
     const url = await startIngest({ INGEST_DATA_DIR: dir });
     const { demo, byPeer } = demoPushes();
-    await push(url, byPeer);
+    await pushPeers(url, byPeer);
     const body = (await (
       await fetch(`${url}/dashboard/data.json?from=${demo.from}&to=${demo.to}`)
     ).json()) as DashboardData & { source: string };

@@ -2,11 +2,11 @@
 // byte are cut off by the ingest's timeouts while /health keeps answering; a peer flooding the
 // ingest gets 429 with Retry-After while other peers' pushes are still stored.
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createIngestServer, type IngestServer } from '../src/ingest/server.js';
 import { influxCreateDatabase, uniqueName } from './helpers/backend-clients.js';
+import { send } from './helpers/ingest-server.js';
 
 const HEADERS_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 2_000;
@@ -48,36 +48,18 @@ interface Answer {
   retryAfter: string | undefined;
 }
 
-function push(peerId: string, body: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/`, {
-      method: 'POST',
-      agent: false,
-      headers: { 'x-peer-id': peerId, 'content-type': 'text/plain; charset=utf-8' },
-    });
-    req.setTimeout(GIVE_UP_MS, () => req.destroy(new Error('push timed out')));
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => {
-        const retryAfter = res.headers['retry-after'];
-        resolve({ status: res.statusCode ?? 0, retryAfter });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
+async function push(peerId: string, body: string): Promise<Answer> {
+  const answer = await send(url, {
+    body,
+    headers: { 'x-peer-id': peerId, 'content-type': 'text/plain; charset=utf-8' },
+    timeoutMs: GIVE_UP_MS,
   });
+  const retryAfter = answer.headers['retry-after'];
+  return { status: answer.status, retryAfter };
 }
 
-function health(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/health`, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.setTimeout(GIVE_UP_MS, () => req.destroy(new Error('/health timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+async function health(): Promise<number> {
+  return (await send(url, { method: 'GET', path: '/health', timeoutMs: GIVE_UP_MS })).status;
 }
 
 interface Dripper {

@@ -19,27 +19,8 @@ import {
   resourceMetricsToLines,
 } from '../src/exporters/otel-to-line-protocol.js';
 import { prometheusMetricName, unitSuffix } from '../src/exporters/prometheus-naming.js';
+import { parseLine } from '../src/ingest/line-parser.js';
 import { TestReader } from './helpers/test-reader.js';
-
-/** A parsed line: our test data has no escaped spaces or commas. */
-function parseLine(line: string) {
-  const [head = '', fieldText = '', time = ''] = line.split(' ');
-  const [measurement = '', ...tagParts] = head.split(',');
-  const tags = Object.fromEntries(tagParts.map((t) => t.split('=') as [string, string]));
-  const fields = Object.fromEntries(
-    fieldText.split(',').map((f) => {
-      const eq = f.lastIndexOf('=');
-      return [f.slice(0, eq), Number(f.slice(eq + 1))];
-    }),
-  );
-  return {
-    measurement,
-    tagKeys: tagParts.map((t) => t.split('=')[0]),
-    tags,
-    fields,
-    time: BigInt(time),
-  };
-}
 
 function setup(
   temporality: 'delta' | 'cumulative' = 'delta',
@@ -99,7 +80,7 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
       '+Inf': 4,
     });
     const { points: dps } = points(rm, 'netbird.peer.connection.duration');
-    expect(line.time).toBe(hrTimeToNs(dps[0]?.endTime ?? [0, 0]));
+    expect(line.timestampNs).toBe(hrTimeToNs(dps[0]?.endTime ?? [0, 0]));
   });
 
   it('tags resource attributes, scope name/version and point attributes, sorted by key', async () => {
@@ -119,7 +100,7 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
       n: '2.5',
     });
     expect(line.tags).not.toHaveProperty('empty');
-    const keys = line.tagKeys as string[];
+    const keys = Object.keys(line.tags);
     expect(keys).toEqual([...keys].sort());
   });
 

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedStore, storeFileName } from '../src/ingest/embedded-store.js';
 import type { IngestServerOptions } from '../src/ingest/server.js';
+import { waitFor } from './helpers/backend-clients.js';
 import {
   PEER_ID,
   push,
@@ -13,7 +14,6 @@ import {
   syncLine,
   type TestIngest,
   TestSink,
-  until,
 } from './helpers/ingest-server.js';
 
 let running: TestIngest[] = [];
@@ -307,7 +307,11 @@ describe('bounds', () => {
     const ingest = await start({ sink, maxConcurrentRequests: 1 });
     sink.hold();
     const first = push(ingest.url, syncLine());
-    await until(() => sink.started === 1, 5_000, 'the first write');
+    await waitFor(() => sink.started === 1, {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+      what: 'the first write',
+    });
     const second = await push(ingest.url, syncLine(TS_2));
     expect(second).toMatchObject({ status: 503, body: 'server busy\n' });
     expect(second.headers['retry-after']).toBe('1');
@@ -320,7 +324,11 @@ describe('bounds', () => {
     sink2.hold();
     const big = `${syncLine()}\n`.repeat(10); // about 1.5 KB
     const held = push(budget.url, big);
-    await until(() => sink2.started === 1, 5_000, 'the held write');
+    await waitFor(() => sink2.started === 1, {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+      what: 'the held write',
+    });
     const over = await push(budget.url, `${syncLine(TS_2)}\n`.repeat(5));
     expect(over.status).toBe(503);
     sink2.release();
@@ -406,7 +414,7 @@ describe('shutdown', () => {
     const ingest = await startIngest({ sink });
     sink.hold();
     const inFlight = push(ingest.url, syncLine());
-    await until(() => sink.started === 1, 5_000, 'the write');
+    await waitFor(() => sink.started === 1, { timeoutMs: 5_000, intervalMs: 5, what: 'the write' });
     const closed = ingest.server.close();
     sink.release();
     expect((await inFlight).status).toBe(204);

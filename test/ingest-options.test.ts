@@ -14,6 +14,7 @@ import {
   resolveOptions,
 } from '../src/ingest/options.js';
 import { createIngestServer } from '../src/ingest/server.js';
+import { waitFor } from './helpers/backend-clients.js';
 import { PEER_ID, syncLine } from './helpers/ingest-server.js';
 
 describe('resolveOptions', () => {
@@ -168,17 +169,16 @@ function run(args: string[], env: Record<string, string> = {}): Run {
   return { child, stdout, stderr, exit };
 }
 
-async function waitForLine(lines: string[], pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = lines
-      .join('')
-      .split('\n')
-      .find((l) => pattern.test(l));
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no output line matching ${pattern}: ${lines.join('')}`);
+/** The first output line matching `pattern`, once the command has printed it. */
+async function waitForLine(lines: string[], pattern: RegExp): Promise<string> {
+  const matching = (output: string) => output.split('\n').find((l) => pattern.test(l));
+  const output = await waitFor(() => lines.join(''), {
+    timeoutMs: 15_000,
+    intervalMs: 20,
+    until: (out) => matching(out) !== undefined,
+    what: `an output line matching ${pattern}`,
+  });
+  return matching(output) ?? '';
 }
 
 describe('netbird-metrics-ingest (the command)', () => {

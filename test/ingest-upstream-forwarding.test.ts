@@ -2,79 +2,33 @@
 // nothing was changed, a re-encoded body otherwise, and a stale kept-alive connection retried
 // once. A fake node:http upstream records the exact bytes; InfluxDB 1.6 checks that what is
 // forwarded is accepted.
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { IngestServerOptions } from '../src/ingest/server.js';
 import type { LineBatch, Sink } from '../src/ingest/sink.js';
 import { DEFAULT_GZIP_MIN_BYTES, HttpUpstreamSink } from '../src/ingest/upstream-http.js';
 import { influxCreateDatabase, influxQuery, uniqueName } from './helpers/backend-clients.js';
-import { PEER_ID, push, startIngest, syncLine, type TestIngest } from './helpers/ingest-server.js';
-
-interface Recorded {
-  headers: IncomingHttpHeaders;
-  /** The body exactly as it arrived. */
-  raw: Buffer;
-  /** The body as text, gunzipped if it was gzip. */
-  text: string;
-  /** Requests this connection had carried before this one. */
-  earlier: number;
-}
-
-interface FakeUpstream {
-  readonly url: string;
-  readonly requests: Recorded[];
-  /** Answers a request; by default 204. */
-  handler: (req: Recorded, res: ServerResponse) => void;
-}
+import {
+  EMPTY_PEER_LINE,
+  EMPTY_PEER_NORMALISED,
+  PEER_ID,
+  push,
+  startIngest,
+  syncLine,
+  type TestIngest,
+} from './helpers/ingest-server.js';
+import { type RecordingServer, startRecordingServer } from './helpers/recording-server.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of cleanup.splice(0).reverse()) await stop();
 });
 
-async function fakeUpstream(): Promise<FakeUpstream> {
-  const requests: Recorded[] = [];
-  const seen = new WeakMap<Socket, number>();
-  const fake: FakeUpstream = {
-    url: '',
-    requests,
-    handler: (_r, res) => res.writeHead(204).end(),
-  };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const gzip = req.headers['content-encoding'] === 'gzip';
-      const earlier = seen.get(req.socket) ?? 0;
-      seen.set(req.socket, earlier + 1);
-      const recorded: Recorded = {
-        headers: req.headers,
-        raw,
-        text: (gzip ? gunzipSync(raw) : raw).toString(),
-        earlier,
-      };
-      requests.push(recorded);
-      fake.handler(recorded, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  (fake as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return fake;
+/** A fake upstream that records the exact bytes; answers 204 unless the test says otherwise. */
+async function fakeUpstream(): Promise<RecordingServer> {
+  const upstream = await startRecordingServer();
+  cleanup.push(() => upstream.close());
+  return upstream;
 }
 
 async function start(options: IngestServerOptions): Promise<TestIngest> {
@@ -91,10 +45,6 @@ function lines(count: number, from = 0): string {
   return text;
 }
 
-const EMPTY_PEER_LINE =
-  'netbird_sync,deployment_type=unknown,version=0.61.2,os=linux,arch=amd64,peer_id= duration_seconds=5e-05 1764000000123456789';
-const EMPTY_PEER_NORMALISED =
-  'netbird_sync,deployment_type=unknown,version=0.61.2,os=linux,arch=amd64 duration_seconds=5e-05 1764000000123456789\n';
 const GZIP = { 'content-encoding': 'gzip' };
 
 describe('the client gzip is forwarded when nothing was changed', () => {
@@ -141,7 +91,7 @@ describe('a changed body is encoded again', () => {
     [
       'an empty tag value dropped',
       `${lines(2)}${EMPTY_PEER_LINE}\n`,
-      `${lines(2)}${EMPTY_PEER_NORMALISED}`,
+      `${lines(2)}${EMPTY_PEER_NORMALISED}\n`,
     ],
     ['a comment line skipped', `# from a file\n${lines(2)}`, lines(2)],
     ['an empty line skipped', `${lines(1)}\n${lines(1, 1)}`, lines(2)],
@@ -176,7 +126,7 @@ describe('a changed body is encoded again', () => {
     const [req] = upstream.requests;
     expect(req?.headers['content-encoding']).toBe('gzip');
     expect(req?.raw.equals(body)).toBe(false);
-    expect(req?.text).toBe(`${lines(1000)}${EMPTY_PEER_NORMALISED}`);
+    expect(req?.text).toBe(`${lines(1000)}${EMPTY_PEER_NORMALISED}\n`);
   });
 
   it('an uncompressed push, or upstream gzip turned off, goes plain', async () => {
@@ -288,10 +238,10 @@ describe('HttpUpstreamSink', () => {
     const upstream = await fakeUpstream();
     // The upstream drops a connection when a second request arrives on it, as a server does
     // that closed it while idle just as the request was sent.
-    upstream.handler = (req, res) => {
+    upstream.handle((req, res) => {
       if (req.earlier > 0) res.socket?.destroy();
       else res.writeHead(204).end();
-    };
+    });
     const s = sink(upstream.url);
     await s.write(batch(lines(1)));
     await s.write(batch(lines(1, 1)));
@@ -303,7 +253,7 @@ describe('HttpUpstreamSink', () => {
     const upstream = await fakeUpstream();
     const s = sink(upstream.url);
     await s.write(batch(lines(1)));
-    upstream.handler = (_req, res) => res.socket?.destroy();
+    upstream.handle((_req, res) => void res.socket?.destroy());
     await expect(s.write(batch(lines(1, 1)))).rejects.toMatchObject({
       name: 'SinkUnavailableError',
       message: 'upstream unreachable: ECONNRESET',
@@ -313,7 +263,7 @@ describe('HttpUpstreamSink', () => {
 
   it('a connection dropped on its first request is not retried', async () => {
     const upstream = await fakeUpstream();
-    upstream.handler = (_req, res) => res.socket?.destroy();
+    upstream.handle((_req, res) => void res.socket?.destroy());
     const s = sink(upstream.url);
     await expect(s.write(batch(lines(1)))).rejects.toMatchObject({ name: 'SinkUnavailableError' });
     expect(upstream.requests).toHaveLength(1);

@@ -1,12 +1,4 @@
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { IngestServerOptions } from '../src/ingest/server.js';
 import {
@@ -19,60 +11,23 @@ import {
   waitFor,
 } from './helpers/backend-clients.js';
 import {
+  EMPTY_PEER_LINE,
+  EMPTY_PEER_NORMALISED,
   PEER_ID,
   push,
   send,
   startIngest,
   syncLine,
   type TestIngest,
+  TS,
 } from './helpers/ingest-server.js';
-
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  /** The body as sent, gunzipped if it was gzip. */
-  body: string;
-}
-
-/** A fake upstream for faults a real database will not produce on demand. */
-interface FakeUpstream {
-  readonly url: string;
-  readonly requests: Recorded[];
-  handler: (req: Recorded, res: ServerResponse) => unknown;
-  close(): Promise<void>;
-}
-
-async function fakeUpstream(
-  handler: FakeUpstream['handler'] = (_r, res) => res.writeHead(204).end(),
-): Promise<FakeUpstream> {
-  const requests: Recorded[] = [];
-  const fake: FakeUpstream = {
-    url: '',
-    requests,
-    handler,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body =
-        req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
-      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      requests.push(recorded);
-      void fake.handler(recorded, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  (fake as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return fake;
-}
+import {
+  type Handler,
+  type RecordedRequest,
+  type RecordingServer,
+  reply,
+  startRecordingServer,
+} from './helpers/recording-server.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -85,14 +40,12 @@ async function start(options: IngestServerOptions): Promise<TestIngest> {
   return ingest;
 }
 
-async function fake(handler?: FakeUpstream['handler']): Promise<FakeUpstream> {
-  const f = await fakeUpstream(handler);
+/** A fake upstream for faults a real database will not produce on demand. */
+async function fake(handler?: Handler): Promise<RecordingServer> {
+  const f = await startRecordingServer(handler);
   cleanup.push(() => f.close());
   return f;
 }
-
-const TS = 1_764_000_000_123_456_789n;
-const GO_LINE_EMPTY_PEER = `netbird_sync,deployment_type=unknown,version=0.61.2,os=linux,arch=amd64,peer_id= duration_seconds=5e-05 ${TS}`;
 
 describe('forwarding to InfluxDB v2 / v1 endpoints (request shape)', () => {
   it('v2: org, bucket, precision=ns, Authorization: Token, body of the validated lines', async () => {
@@ -101,7 +54,7 @@ describe('forwarding to InfluxDB v2 / v1 endpoints (request shape)', () => {
       influxdbUrl: `${upstream.url}/api/v2/write?org=netbird&bucket=metrics`,
       influxdbToken: 's3cret',
     });
-    const r = await push(ingest.url, gzipSync(`${syncLine()}\n${GO_LINE_EMPTY_PEER}\n`), {
+    const r = await push(ingest.url, gzipSync(`${syncLine()}\n${EMPTY_PEER_LINE}\n`), {
       'content-encoding': 'gzip',
     });
     expect(r.status).toBe(204);
@@ -119,9 +72,7 @@ describe('forwarding to InfluxDB v2 / v1 endpoints (request shape)', () => {
     // A line was normalised and the body is small: sent plain (see ingest-upstream-forwarding).
     expect(req.headers['content-encoding']).toBeUndefined();
     expect(req.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(req.body).toBe(
-      `${syncLine()}\nnetbird_sync,deployment_type=unknown,version=0.61.2,os=linux,arch=amd64 duration_seconds=5e-05 ${TS}\n`,
-    );
+    expect(req.text).toBe(`${syncLine()}\n${EMPTY_PEER_NORMALISED}\n`);
   });
 
   it('v1: db, precision=n and basic auth taken out of the URL; plain body when gzip is off', async () => {
@@ -138,14 +89,14 @@ describe('forwarding to InfluxDB v2 / v1 endpoints (request shape)', () => {
     );
     expect(req.headers['content-encoding']).toBeUndefined();
     expect(req.headers['content-length']).toBe(String(syncLine().length + 1));
-    expect(req.body).toBe(`${syncLine()}\n`);
+    expect(req.text).toBe(`${syncLine()}\n`);
     expect(ingest.server.sink?.target).not.toContain('p%40ss');
   });
 });
 
 describe('upstream failures: 503 with Retry-After, nothing acknowledged', () => {
   it('500 → 503 with the default Retry-After', async () => {
-    const upstream = await fake((_r, res) => res.writeHead(500).end('{"error":"engine on fire"}'));
+    const upstream = await fake(reply(500, '{"error":"engine on fire"}'));
     const ingest = await start({
       influxdbUrl: `${upstream.url}/write?db=x`,
       retryAfterSeconds: 17,
@@ -159,7 +110,7 @@ describe('upstream failures: 503 with Retry-After, nothing acknowledged', () => 
 
   it("429 and 503 → 503 with the upstream's Retry-After", async () => {
     for (const status of [429, 503]) {
-      const upstream = await fake((_r, res) => res.writeHead(status, { 'retry-after': '7' }).end());
+      const upstream = await fake(reply(status, '', { 'retry-after': '7' }));
       const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
       const r = await push(ingest.url, syncLine());
       expect(r.status).toBe(503);
@@ -180,10 +131,10 @@ describe('upstream failures: 503 with Retry-After, nothing acknowledged', () => 
   });
 
   it('an upstream that is down or drops the connection → 503', async () => {
-    const upstream = await fake((_r, res) => res.socket?.destroy());
+    const upstream = await fake((_r, res) => void res.socket?.destroy());
     const dropping = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
     expect((await push(dropping.url, syncLine())).status).toBe(503);
-    const gone = await fakeUpstream();
+    const gone = await startRecordingServer();
     const port = new URL(gone.url).port;
     await gone.close();
     const down = await start({ influxdbUrl: `http://127.0.0.1:${port}/write?db=x` });
@@ -205,11 +156,11 @@ describe('upstream failures: 503 with Retry-After, nothing acknowledged', () => 
       [422, '{"error":"partial write: points beyond retention policy dropped=1"}'],
     ];
     for (const [status, body] of cases) {
-      const upstream = await fake((_r, res) => res.writeHead(status).end(body));
+      const upstream = await fake(reply(status, body));
       const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
       expect(await push(ingest.url, syncLine())).toMatchObject({ status, body: `${body}\n` });
     }
-    const huge = await fake((_r, res) => res.writeHead(400).end('e'.repeat(1024 * 1024)));
+    const huge = await fake(reply(400, 'e'.repeat(1024 * 1024)));
     const ingest = await start({ influxdbUrl: `${huge.url}/write?db=x` });
     const r = await push(ingest.url, syncLine());
     expect(r.status).toBe(400);
@@ -225,7 +176,7 @@ describe('upstream answers that blame the ingest, not the data', () => {
   ])(
     'upstream %i becomes 503 with Retry-After, so clients keep their samples',
     async (status, body) => {
-      const upstream = await fake((_r, res) => res.writeHead(status).end(body));
+      const upstream = await fake(reply(status, body));
       const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
       const r = await push(ingest.url, syncLine());
       expect(r.status).toBe(503);
@@ -245,7 +196,7 @@ describe('end to end with real backends', () => {
     const lines = [
       `netbird_peer_connection,deployment_type=selfhosted,connection_type=ice,attempt_type=initial,version=0.61.2,os=linux,arch=amd64,peer_id=${PEER_ID},connection_pair_id=fedcba9876543210 connection_to_wg_handshake_seconds=0,signaling_to_connection_seconds=5e-05,total_seconds=1.2345e+04 ${TS}`,
       `netbird_sync_phase,deployment_type=cloud,version=0.61.2,os=darwin,arch=arm64,peer_id=${PEER_ID},phase=routes_apply duration_seconds=1.234567e-06 ${TS + 1n}`,
-      GO_LINE_EMPTY_PEER,
+      EMPTY_PEER_LINE,
       `netbird_login,deployment_type=cloud,result=success,version=0.61.2,os=windows,arch=amd64,peer_id=${PEER_ID} duration_seconds=0.8 ${TS + 2n}`,
     ];
     const r = await push(ingest.url, gzipSync(`${lines.join('\n')}\n`), {
@@ -342,10 +293,10 @@ describe('end to end with real backends', () => {
     await influxCreateDatabase(influx, db);
     type Mode = 'fail' | 'slow' | 'drop' | 'pass';
     let mode: Mode = 'fail';
-    const forward = async (req: Recorded) =>
+    const forward = async (req: RecordedRequest) =>
       fetch(`${influx}${req.url}`, {
         method: 'POST',
-        body: req.body,
+        body: req.text,
         signal: AbortSignal.timeout(10_000),
       });
     const proxy = await fake(async (req, res) => {

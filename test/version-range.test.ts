@@ -5,7 +5,7 @@ import {
   isGoVersion,
   isVersionInRange,
   parseGoVersion,
-} from '../src/exporters/version-range.js';
+} from '../src/version-range.js';
 
 function cmp(a: string, b: string): number {
   const va = parseGoVersion(a);

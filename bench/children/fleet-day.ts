@@ -2,16 +2,12 @@
 // records a simulated day on an injected clock (connections to every peer, reconnections, syncs
 // with their phases, logins) into the timestamped store and real OTel histograms. Prints one JSON
 // line: the idle heap, the largest heap after GC during the day, and the store's size and bound.
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { seededRandom } from '../../examples/demo/distributions.js';
 import { ClientMetrics } from '../../src/instrumentation/client-metrics.js';
 import { ConnectionStages } from '../../src/instrumentation/connection-stages.js';
 import { type ConnectionType, SYNC_PHASES } from '../../src/schema.js';
-
-class PullReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
+import { TestReader } from '../../test/helpers/test-reader.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
@@ -30,7 +26,7 @@ const start = Date.UTC(2026, 10, 1);
 let now = start;
 const clock = () => now;
 const random = seededRandom(11);
-const reader = new PullReader();
+const reader = new TestReader();
 const provider = new MeterProvider({ readers: [reader] });
 const metrics = new ClientMetrics({
   version: '0.40.1',

@@ -3,10 +3,9 @@
 // work is in the profile) and writes the profile to the path given.
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { encodeLineProtocol } from '../../src/exporters/line-protocol.js';
 import { LineValidator } from '../../src/ingest/validate.js';
+import { gunzipChunks } from '../ingest-validation.js';
 import { lineBody } from '../lib/bodies.js';
 import { realisticSamples } from '../lib/netbird-samples.js';
 import { recordSetup } from '../record-connection.js';
@@ -43,9 +42,7 @@ if (which === '1') {
   await startProfile();
   while (performance.now() < deadline) {
     const validator = new LineValidator();
-    for await (const chunk of Readable.from([body.gzip]).pipe(createGunzip({ chunkSize: 65536 }))) {
-      validator.push(chunk as Buffer);
-    }
+    await gunzipChunks(body.gzip, (chunk) => validator.push(chunk));
     if (!validator.end().ok) throw new Error('body refused');
     rounds++;
   }

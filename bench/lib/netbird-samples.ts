@@ -1,13 +1,9 @@
 // Realistic NetBird samples for the benchmarks: what a fleet of clients records in a day, with
 // the tag values, field magnitudes and measurement mix of real use. Deterministic (seeded, with
 // the demo fleet's random source), so every run measures the same data.
-import { createHash } from 'node:crypto';
 import { chance, seededRandom, uniform } from '../../examples/demo/distributions.js';
+import { peerId } from '../../src/instrumentation/identifiers.js';
 import { type Sample, SYNC_PHASES } from '../../src/schema.js';
-
-function hex16(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
 
 const VERSIONS = ['0.36.7', '0.38.2', '0.40.1', '0.41.0', 'development'];
 const OSES = ['linux', 'linux', 'linux', 'windows', 'darwin', 'android', 'ios'];
@@ -48,7 +44,7 @@ export function realisticSamples(count: number, options: RealisticSamplesOptions
       version: pick(VERSIONS),
       os: pick(OSES),
       arch: pick(ARCHES),
-      peer_id: hex16(`peer-${i}`),
+      peer_id: peerId(`peer-${i}`),
     });
   }
   const ms = (min: number, max: number) => Math.round(uniform(random, min, max) * 1000) / 1000;
@@ -83,7 +79,9 @@ export function realisticSamples(count: number, options: RealisticSamplesOptions
           os: peer.os,
           arch: peer.arch,
           peer_id: peer.peer_id,
-          connection_pair_id: hex16(peer.peer_id + remote.peer_id),
+          // The same 16-hex hash over both ids, unordered (not connectionPairId): kept as the
+          // benchmarks have always generated it, so their data stays the same.
+          connection_pair_id: peerId(peer.peer_id + remote.peer_id),
         },
         fields: {
           connection_to_wg_handshake_seconds: handshake,

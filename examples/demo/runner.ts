@@ -41,8 +41,6 @@ export interface FleetTally {
 export interface RunOptions {
   /** Wall time the window is played in. */
   durationMs: number;
-  /** Epoch ms the simulated window starts at (whole seconds: WireGuard reports seconds). */
-  simStart: number;
   /** How often events are released and progress is reported. */
   tickMs?: number;
   onTick?: (tally: Readonly<FleetTally>, elapsedMs: number) => void;
@@ -59,6 +57,7 @@ export class FleetPlayer {
   readonly #plan: FleetPlan;
   readonly #clients: readonly ClientMetrics[];
   readonly #clock: SimClock;
+  /** Epoch ms the simulated window starts at (whole seconds: WireGuard reports seconds). */
   readonly #simStart: number;
   /** Stages per (peer, remote): one object per connection, reused across reconnections. */
   readonly #stages = new Map<string, ConnectionStages>();
@@ -184,7 +183,7 @@ export class FleetPlayer {
 export async function runFleet(
   player: FleetPlayer,
   windowMs: number,
-  options: Omit<RunOptions, 'simStart'>,
+  options: RunOptions,
 ): Promise<Readonly<FleetTally>> {
   const tickMs = options.tickMs ?? 250;
   const started = performance.now();

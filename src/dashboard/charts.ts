@@ -8,7 +8,7 @@ import type { Bar, Extremes, PointSeries, Slice, TimeRange } from './panels.js';
  */
 
 /** Grafana's classic palette, so the built-in dashboard and the Grafana ones look alike. */
-export const COLORS: Readonly<Record<string, string>> = {
+const COLORS: Readonly<Record<string, string>> = {
   ice_p2p: '#73bf69',
   ice_turn: '#fade2a',
   relay: '#5794f2',
@@ -18,7 +18,7 @@ export const COLORS: Readonly<Record<string, string>> = {
 const FALLBACK_COLORS = ['#ff9830', '#b877d9', '#8ab8ff', '#ffb357', '#ca95e5'];
 const POINT_COLOR = '#5794f2';
 
-export function colorFor(label: string, index: number): string {
+function colorFor(label: string, index: number): string {
   return COLORS[label] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length] ?? '#999';
 }
 
@@ -71,7 +71,7 @@ function logScale(minPositive: number, max: number, height: number): Scale {
  * from a few hundred milliseconds to minutes-long reconnections, and a linear axis would
  * flatten almost every point onto the floor.
  */
-export function valueScale(values: readonly number[], height: number): Scale {
+function valueScale(values: readonly number[], height: number): Scale {
   let max = 0;
   let minPositive = Number.POSITIVE_INFINITY;
   for (const v of values) {
@@ -89,7 +89,7 @@ const TIME_STEPS_MS = [
   21_600_000, 43_200_000, 86_400_000,
 ];
 
-export function timeTicks(range: TimeRange, maxTicks = 6): number[] {
+function timeTicks(range: TimeRange, maxTicks = 6): number[] {
   const span = Math.max(1, range.to - range.from);
   const step =
     TIME_STEPS_MS.find((s) => span / s <= maxTicks) ??

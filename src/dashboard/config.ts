@@ -1,3 +1,5 @@
+import { isInfluxV1WriteUrl } from '../ingest/upstream-influx-v1.js';
+import { isInfluxV2WriteUrl } from '../ingest/upstream-influx-v2.js';
 import type { InfluxqlSourceOptions } from './influxql-source.js';
 
 /**
@@ -65,7 +67,8 @@ export function influxqlFromWriteUrl(
       ...(p !== null ? { password: p } : {}),
     };
   };
-  if (path.endsWith('/api/v2/write')) {
+  // v2 first: a `/api/v2/write` path also ends in `/write`.
+  if (isInfluxV2WriteUrl(url)) {
     const bucket = url.searchParams.get('bucket');
     if (!bucket) return undefined;
     // A v2 bucket `db/rp` maps to database db and retention policy rp.
@@ -76,7 +79,7 @@ export function influxqlFromWriteUrl(
       ...(rp ? { retentionPolicy: rp } : {}),
     });
   }
-  if (path.endsWith('/write')) {
+  if (isInfluxV1WriteUrl(url)) {
     const db = url.searchParams.get('db');
     if (!db) return undefined;
     const rp = url.searchParams.get('rp');

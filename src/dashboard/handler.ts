@@ -33,16 +33,16 @@ export const RANGES = {
 export type RangeKey = keyof typeof RANGES;
 
 /** Longest explicit range: bounded work per request. */
-export const MAX_RANGE_MS = 31 * 24 * 3_600_000;
+const MAX_RANGE_MS = 31 * 24 * 3_600_000;
 
 /** Resolves `true` when the request was for the dashboard (and has been answered). */
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
-export class RangeError400 extends Error {
+class RangeError400 extends Error {
   override name = 'RangeError400';
 }
 
-export function parseRange(
+function parseRange(
   params: URLSearchParams,
   now: number,
   fallback: RangeKey,

@@ -1,4 +1,4 @@
-import type { PanelId, TimeRange } from './panels.js';
+import { CONNECTION_TYPE_ORDER, type PanelId, STAGE_BARS, type TimeRange } from './panels.js';
 
 /**
  * The InfluxQL behind each panel of the dashboard. The Grafana dashboard
@@ -30,9 +30,9 @@ export const INFLUXQL_PANEL_QUERIES: Readonly<Record<PanelId, readonly string[]>
     `SELECT min("total_seconds") AS "min", max("total_seconds") AS "max" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
   ],
   'sync-duration': [`SELECT "duration_seconds" AS "sync" FROM "netbird_sync" WHERE ${TIME_FILTER}`],
-  'ice-vs-relay': [lastPerPair('ice_p2p'), lastPerPair('ice_turn'), lastPerPair('relay')],
+  'ice-vs-relay': CONNECTION_TYPE_ORDER.map(lastPerPair),
   'connection-stage-durations': [
-    `SELECT mean("signaling_to_connection_seconds") AS "Avg Signaling to Connection", mean("connection_to_wg_handshake_seconds") AS "Avg Connection to WG Handshake" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
+    `SELECT ${STAGE_BARS.map((bar) => `mean("${bar.field}") AS "${bar.label}"`).join(', ')} FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
   ],
   'total-connection-time': [
     `SELECT "total_seconds" AS "total" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,

@@ -1,14 +1,14 @@
-import { INFLUXQL_PANEL_QUERIES, withTimeFilter } from './influxql-queries.js';
+import { INFLUXQL_PANEL_QUERIES, TIME_FILTER, withTimeFilter } from './influxql-queries.js';
 import {
   CONNECTION_TYPE_ORDER,
   type DashboardData,
   DEFAULT_PANEL_LIMITS,
   type Extremes,
   LOGIN_RESULT_ORDER,
+  orderedSlices,
   type PanelLimits,
   type PlotPoint,
   type PointSeries,
-  type Slice,
   STAGE_BARS,
   type TimeRange,
 } from './panels.js';
@@ -171,14 +171,6 @@ function recent(query: string, limit: number): string {
   return `${query} ORDER BY time DESC LIMIT ${limit}`;
 }
 
-function slicesFrom(counts: Map<string, number>, order: readonly string[]): Slice[] {
-  const labels = [
-    ...order.filter((l) => counts.has(l)),
-    ...[...counts.keys()].filter((l) => !order.includes(l)).sort(),
-  ];
-  return labels.map((label) => ({ label, count: counts.get(label) ?? 0 }));
-}
-
 export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource {
   const where = options.retentionPolicy ? `${options.retentionPolicy}` : 'default RP';
   return {
@@ -200,8 +192,8 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
         recent(only(q['login-duration']), n),
         only(q['login-success-vs-failure']),
         // Counts the panels show or need for "n of m" notes.
-        `SELECT count("duration_seconds") AS "n" FROM "netbird_sync" WHERE $timeFilter`,
-        `SELECT count("total_seconds") AS "n", count("signaling_to_connection_seconds") AS "s", count("connection_to_wg_handshake_seconds") AS "h" FROM "netbird_peer_connection" WHERE $timeFilter`,
+        `SELECT count("duration_seconds") AS "n" FROM "netbird_sync" WHERE ${TIME_FILTER}`,
+        `SELECT count("total_seconds") AS "n", count("signaling_to_connection_seconds") AS "s", count("connection_to_wg_handshake_seconds") AS "h" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
       ].map(f);
       const r = await runInfluxql(options, statements, signal);
       const at = (i: number): Series[] => r[i] ?? [];
@@ -230,7 +222,7 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
         syncDurationExtremes: extremes(at(0), syncCount),
         totalConnectionTimeExtremes: extremes(at(1), connCount),
         syncDuration: pointSeries(points(at(2), 'sync', undefined), syncCount, n),
-        iceVsRelay: slicesFrom(iceVsRelay, CONNECTION_TYPE_ORDER),
+        iceVsRelay: orderedSlices(iceVsRelay, CONNECTION_TYPE_ORDER),
         connectionStageDurations: STAGE_BARS.map((bar, i) => ({
           label: bar.label,
           value: first(at(6), bar.label),
@@ -238,7 +230,7 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
         })),
         totalConnectionTime: pointSeries(points(at(7), 'total', undefined), connCount, n),
         loginDuration: pointSeries(points(at(8), 'login', 'result'), loginTotal, n),
-        loginSuccessVsFailure: slicesFrom(logins, LOGIN_RESULT_ORDER),
+        loginSuccessVsFailure: orderedSlices(logins, LOGIN_RESULT_ORDER),
       };
       return data;
     },

@@ -98,7 +98,7 @@ export const LOGIN_RESULT_ORDER = ['success', 'failure'] as const;
 
 const NS_PER_MS = 1_000_000n;
 
-export function sampleTimeMs(sample: Sample): number | undefined {
+function sampleTimeMs(sample: Sample): number | undefined {
   return sample.timestampNs === undefined ? undefined : Number(sample.timestampNs / NS_PER_MS);
 }
 
@@ -169,14 +169,18 @@ class MeanAcc {
   }
 }
 
-function orderedSlices(counts: ReadonlyMap<string, number>, order: readonly string[]): Slice[] {
+/** Slices in `order` first, then any other labels alphabetically. */
+export function orderedSlices(
+  counts: ReadonlyMap<string, number>,
+  order: readonly string[],
+): Slice[] {
   const known = order.filter((l) => counts.has(l));
   const others = [...counts.keys()].filter((l) => !order.includes(l)).sort();
   return [...known, ...others].map((label) => ({ label, count: counts.get(label) ?? 0 }));
 }
 
 /** Last connection type per pair: later timestamps win; equal timestamps keep the first seen. */
-export class PairTypes {
+class PairTypes {
   readonly #last = new Map<string, { t: bigint; type: string }>();
   #overflow = 0;
 

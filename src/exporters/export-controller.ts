@@ -1,5 +1,6 @@
 import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
+import { isGoVersion } from '../version-range.js';
 import { type MetricsExportOptions, type ResolvedConfig, resolveConfig } from './config.js';
 import { type Env, unwrap } from './env.js';
 import { InfluxPusher, newPushCounters, type PushAgent, type PushCounters } from './influx-push.js';
@@ -9,7 +10,6 @@ import type { PushTarget } from './push-target.js';
 import type { RemoteConfigSource } from './remote-config.js';
 import type { SampleStore } from './sample-store.js';
 import { registerSelfMetrics } from './self-metrics.js';
-import { isGoVersion } from './version-range.js';
 
 /**
  * Everything that leaves the process, for one ClientMetrics: the OTel pipeline it built (if

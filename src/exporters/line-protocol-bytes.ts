@@ -298,7 +298,7 @@ export class LineBuffer {
   }
 
   /**
-   * A finite number as `formatFloat` writes it (the shortest text that parses back to it).
+   * A finite number as its shortest text that parses back to it (`-0` keeps its sign).
    * Durations with up to nine decimals (ms and ns resolution) take an exact integer path: if
    * k / 10^9 rounds to `value`, the decimal k·10^-9 parses back to it, and no shorter decimal
    * does — below 4·10^6 neighbouring multiples of 10^-9 are more than two float64 steps apart,

@@ -2,8 +2,9 @@ import type { Sample } from '../schema.js';
 import { LineBuffer } from './line-protocol-bytes.js';
 
 /**
- * InfluxDB line-protocol encoding (DESIGN decision 3). Pure: samples in, text (or its UTF-8
- * bytes) out; the bytes are written by line-protocol-bytes.ts.
+ * InfluxDB line-protocol encoding (DESIGN decision 3). Pure: samples in, text out; the bytes
+ * are written by line-protocol-bytes.ts (test/helpers/reference-line-protocol.ts holds the
+ * same rules written the plain way, which the tests compare it with).
  *
  * The output means the same to InfluxDB 1.x, 2.x and 3.x:
  * - commas, spaces and (outside the measurement) equals signs are backslash-escaped;
@@ -22,38 +23,6 @@ export interface EncodeStats {
 
 export class LineProtocolEncodeError extends Error {
   override name = 'LineProtocolEncodeError';
-}
-
-// A lone UTF-16 surrogate has no UTF-8 form: sending it would silently turn it into U+FFFD.
-const UNPORTABLE =
-  /[\\\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const NEEDS_WORK_KEY = /[\\\u0000-\u001f\u007f ,=\uD800-\uDFFF]/;
-const NEEDS_WORK_MEASUREMENT = /[\\\u0000-\u001f\u007f ,\uD800-\uDFFF]/;
-
-function sanitize(text: string, stats: EncodeStats | undefined): string {
-  return text.replace(UNPORTABLE, () => {
-    if (stats !== undefined) stats.replacedChars++;
-    return '_';
-  });
-}
-
-/** Escapes a tag key, tag value or field key. */
-export function escapeKey(text: string, stats?: EncodeStats): string {
-  if (!NEEDS_WORK_KEY.test(text)) return text;
-  return sanitize(text, stats).replace(/[ ,=]/g, '\\$&');
-}
-
-export function escapeMeasurement(text: string, stats?: EncodeStats): string {
-  if (!NEEDS_WORK_MEASUREMENT.test(text)) return text;
-  return sanitize(text, stats).replace(/[ ,]/g, '\\$&');
-}
-
-/** Shortest text that parses back to the same float64; refuses what InfluxDB cannot store. */
-export function formatFloat(value: number): string {
-  if (!Number.isFinite(value)) {
-    throw new LineProtocolEncodeError(`cannot write non-finite number ${value}`);
-  }
-  return Object.is(value, -0) ? '-0' : String(value);
 }
 
 function byteOrder(a: string, b: string): number {
@@ -164,17 +133,15 @@ const MAX_INITIAL_BYTES = 64 * 1024 * 1024;
  */
 let lastBody: WeakRef<LineBuffer> | undefined;
 
-function bodyBuffer(samples: Iterable<Sample>, reuse: boolean): LineBuffer {
-  const guess = Array.isArray(samples) ? samples.length * BYTES_PER_LINE_GUESS : 16 * 1024;
-  if (reuse) {
-    const kept = lastBody?.deref();
-    // Taken while in use, so a re-entrant call (from a generator of samples) gets its own.
-    lastBody = undefined;
-    if (kept !== undefined) {
-      kept.reset();
-      return kept;
-    }
+function bodyBuffer(samples: Iterable<Sample>): LineBuffer {
+  const kept = lastBody?.deref();
+  // Taken while in use, so a re-entrant call (from a generator of samples) gets its own.
+  lastBody = undefined;
+  if (kept !== undefined) {
+    kept.reset();
+    return kept;
   }
+  const guess = Array.isArray(samples) ? samples.length * BYTES_PER_LINE_GUESS : 16 * 1024;
   return new LineBuffer(Math.min(guess, MAX_INITIAL_BYTES));
 }
 
@@ -192,24 +159,11 @@ function writeBody(out: LineBuffer, samples: Iterable<Sample>, stats: EncodeStat
 
 /** Newline-terminated lines, one per sample. */
 export function encodeLineProtocol(samples: Iterable<Sample>, stats?: EncodeStats): string {
-  const out = bodyBuffer(samples, true);
+  const out = bodyBuffer(samples);
   try {
     writeBody(out, samples, stats);
     return out.toString();
   } finally {
     lastBody = new WeakRef(out);
   }
-}
-
-/**
- * The same body as `encodeLineProtocol`, as UTF-8 bytes, without making a string of it (for
- * a body that goes straight to a socket or to gzip). The caller owns the buffer.
- */
-export function encodeLineProtocolBuffer(samples: Iterable<Sample>, stats?: EncodeStats): Buffer {
-  // Not the reused buffer: the caller keeps this one.
-  const out = bodyBuffer(samples, false);
-  writeBody(out, samples, stats);
-  const body = out.bytes.subarray(0, out.length);
-  // Short lines leave most of the first guess unused: do not hand that room out with the body.
-  return out.length * 2 < out.bytes.length ? Buffer.from(body) : body;
 }

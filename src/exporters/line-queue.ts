@@ -1,3 +1,5 @@
+import { Fifo } from './fifo.js';
+
 /**
  * A bounded FIFO of encoded lines waiting to be written (the InfluxDB metric exporter's retry
  * buffer). Over the bound the oldest lines are dropped and counted. A batch taken from the
@@ -13,9 +15,8 @@ export interface LineBatch {
 
 export class LineQueue {
   readonly maxLines: number;
-  #lines: string[] = [];
-  #head = 0;
-  /** Sequence number of `#lines[#head]`. */
+  readonly #lines = new Fifo<string>();
+  /** Sequence number of the oldest queued line. */
   #headSeq = 0;
   #dropped = 0;
 
@@ -27,7 +28,7 @@ export class LineQueue {
   }
 
   get size(): number {
-    return this.#lines.length - this.#head;
+    return this.#lines.size;
   }
 
   /** Lines dropped because the queue was full. */
@@ -38,48 +39,36 @@ export class LineQueue {
   push(lines: readonly string[]): void {
     for (const line of lines) this.#lines.push(line);
     const surplus = this.size - this.maxLines;
-    if (surplus > 0) this.#advance(surplus, true);
+    if (surplus > 0) {
+      this.#advance(surplus);
+      this.#dropped += surplus;
+    }
   }
 
   /** The oldest lines, up to both bounds (at least one line when any is queued). */
   take(maxLines: number, maxBytes: number): LineBatch | undefined {
     if (this.size === 0) return undefined;
-    let body = '';
-    let bytes = 0;
-    let n = 0;
-    for (let i = this.#head; i < this.#lines.length && n < maxLines; i++) {
-      const line = this.#lines[i] as string;
-      const lineBytes = Buffer.byteLength(line) + 1;
-      if (n > 0 && bytes + lineBytes > maxBytes) break;
-      body += `${line}\n`;
-      bytes += lineBytes;
-      n++;
-    }
-    return { body, lines: n, lastSeq: this.#headSeq + n - 1 };
+    const { items, body } = this.#lines.takeLines((line) => line, maxLines, maxBytes);
+    return { body, lines: items.length, lastSeq: this.#headSeq + items.length - 1 };
   }
 
   /** Removes the batch's lines that are still queued; returns how many. */
   remove(batch: LineBatch): number {
     const count = Math.min(batch.lastSeq - this.#headSeq + 1, this.size);
     if (count <= 0) return 0;
-    this.#advance(count, false);
+    this.#advance(count);
     return count;
   }
 
   /** Empties the queue; returns how many lines were in it. */
   clear(): number {
     const n = this.size;
-    this.#advance(n, false);
+    this.#advance(n);
     return n;
   }
 
-  #advance(count: number, dropped: boolean): void {
-    this.#head += count;
+  #advance(count: number): void {
+    this.#lines.dropFront(count);
     this.#headSeq += count;
-    if (dropped) this.#dropped += count;
-    if (this.#head > 1024 && this.#head * 2 > this.#lines.length) {
-      this.#lines = this.#lines.slice(this.#head);
-      this.#head = 0;
-    }
   }
 }

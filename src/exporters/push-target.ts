@@ -1,6 +1,6 @@
+import { isVersionInRange } from '../version-range.js';
 import { DEFAULT_PUSH_INTERVAL_MS, FORCE_SENDING_SERVER_URL } from './push-env.js';
 import type { RemoteConfig } from './remote-config.js';
-import { isVersionInRange } from './version-range.js';
 
 /**
  * Where and how often to push in one cycle (reference §3.2). Pure.

@@ -1,7 +1,7 @@
 import { context, diag } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { isGoVersion } from '../version-range.js';
 import { readCapped } from './http-transport.js';
-import { isGoVersion } from './version-range.js';
 
 /**
  * The push configuration NetBird serves at `NB_METRICS_CONFIG_URL` (reference §4): where to

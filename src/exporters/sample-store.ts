@@ -1,4 +1,5 @@
 import type { Sample } from '../schema.js';
+import { Fifo } from './fifo.js';
 import { encodeLineAt } from './line-protocol.js';
 
 /**
@@ -52,9 +53,8 @@ export class SampleStore {
   readonly maxSamples: number;
   readonly maxAgeMs: number;
   readonly #now: () => number;
-  /** Oldest first; `#head` skips removed entries without shifting the array each time. */
-  #items: StoredSample[] = [];
-  #head = 0;
+  /** Oldest first. */
+  readonly #items = new Fifo<StoredSample>();
   #nextSeq = 0;
   #lastNs = 0n;
   readonly #stats: SampleStoreStats = {
@@ -76,7 +76,7 @@ export class SampleStore {
   }
 
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items.size;
   }
 
   get stats(): Readonly<SampleStoreStats> {
@@ -117,34 +117,23 @@ export class SampleStore {
   #trim(nowMs: number): void {
     const cutoff = BigInt(Math.floor(nowMs - this.maxAgeMs)) * NS_PER_MS;
     // Timestamps only grow, so the old ones are all at the front.
-    while (this.size > 0 && (this.#items[this.#head] as StoredSample).timestampNs < cutoff) {
-      this.#head++;
-      this.#stats.droppedByAge++;
-    }
-    const surplus = this.size - this.maxSamples;
-    if (surplus > 0) {
-      this.#head += surplus;
-      this.#stats.droppedBySize += surplus;
-    }
-    this.#compact();
-  }
-
-  #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    let old = 0;
+    while (old < this.size && (this.#items.at(old) as StoredSample).timestampNs < cutoff) old++;
+    this.#stats.droppedByAge += old;
+    const surplus = Math.max(this.size - old - this.maxSamples, 0);
+    this.#stats.droppedBySize += surplus;
+    this.#items.dropFront(old + surplus);
   }
 
   /** The stored samples, oldest first (a copy). */
   samples(): StoredSample[] {
-    return this.#items.slice(this.#head);
+    return this.#items.toArray();
   }
 
   /** Line protocol of everything stored; does not remove anything (metrics.txt). */
   exportLineProtocol(): string {
     let out = '';
-    for (let i = this.#head; i < this.#items.length; i++) out += `${this.#items[i]?.line}\n`;
+    for (let i = 0; i < this.size; i++) out += `${this.#items.at(i)?.line}\n`;
     return out;
   }
 
@@ -154,17 +143,7 @@ export class SampleStore {
    */
   takeBatch(maxSamples = Number.POSITIVE_INFINITY, maxBytes = Number.POSITIVE_INFINITY) {
     if (this.size === 0) return undefined;
-    const samples: StoredSample[] = [];
-    let body = '';
-    let bytes = 0;
-    for (let i = this.#head; i < this.#items.length && samples.length < maxSamples; i++) {
-      const s = this.#items[i] as StoredSample;
-      const lineBytes = Buffer.byteLength(s.line) + 1;
-      if (samples.length > 0 && bytes + lineBytes > maxBytes) break;
-      samples.push(s);
-      body += `${s.line}\n`;
-      bytes += lineBytes;
-    }
+    const { items: samples, body } = this.#items.takeLines((s) => s.line, maxSamples, maxBytes);
     const first = samples[0] as StoredSample;
     const last = samples[samples.length - 1] as StoredSample;
     const batch: SampleBatch = { samples, body, firstSeq: first.seq, lastSeq: last.seq };
@@ -186,28 +165,22 @@ export class SampleStore {
   }
 
   #removeBatch(batch: SampleBatch): number {
-    const head = this.#items[this.#head];
+    const head = this.#items.at(0);
     if (head === undefined) return 0;
     if (head.seq < batch.firstSeq) {
       // Not taken from the front (never done by the pusher): remove by range, keep the rest.
-      const kept = this.samples().filter((s) => s.seq < batch.firstSeq || s.seq > batch.lastSeq);
-      const removed = this.size - kept.length;
-      this.#items = kept;
-      this.#head = 0;
-      return removed;
+      return this.#items.retain((s) => s.seq < batch.firstSeq || s.seq > batch.lastSeq);
     }
     // Taken from the front: everything up to `lastSeq` is the batch (or already trimmed).
     let removed = 0;
-    while (this.size > 0 && (this.#items[this.#head] as StoredSample).seq <= batch.lastSeq) {
-      this.#head++;
+    while (removed < this.size && (this.#items.at(removed) as StoredSample).seq <= batch.lastSeq) {
       removed++;
     }
-    this.#compact();
+    this.#items.dropFront(removed);
     return removed;
   }
 
   clear(): void {
-    this.#items = [];
-    this.#head = 0;
+    this.#items.clear();
   }
 }

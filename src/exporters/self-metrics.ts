@@ -1,12 +1,10 @@
 import type { MeterProvider, ObservableCounter } from '@opentelemetry/api';
+import { METER_NAME } from '../schema.js';
 
 /**
  * The push path observing itself: its counters as OTel observable counters on the same
  * MeterProvider as the NetBird instruments, so whatever collects those sees these too.
  */
-
-/** The scope of the NetBird instruments (instrumentation/otel-recorder.ts uses the same). */
-export const SELF_METER_NAME = 'netbird-otel-metrics';
 
 export const SELF_INSTRUMENTS = {
   requests: 'netbird.metrics.push.requests',
@@ -51,7 +49,7 @@ export function registerSelfMetrics(
   provider: MeterProvider,
   read: () => SelfMetricsSnapshot,
 ): void {
-  const meter = provider.getMeter(SELF_METER_NAME);
+  const meter = provider.getMeter(METER_NAME);
   const counter = (key: keyof typeof SELF_INSTRUMENTS) => {
     const [description, unit] = SELF_DESCRIPTIONS[key];
     return meter.createObservableCounter(SELF_INSTRUMENTS[key], { description, unit });

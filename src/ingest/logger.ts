@@ -38,9 +38,6 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   };
 }
 
-/** A logger that drops everything. */
-export const silentLogger: Logger = createJsonLogger({ level: 'silent' });
-
 function jsonValue(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) return { name: value.name, message: value.message };

@@ -44,7 +44,7 @@ abstract class Family {
   }
 }
 
-export class Counter extends Family {
+class Counter extends Family {
   readonly #values = new Map<string, { labels: Labels; value: number }>();
 
   constructor(name: string, help: string, labelNames: Labels = []) {
@@ -69,7 +69,7 @@ export class Counter extends Family {
   }
 }
 
-export class Gauge extends Family {
+class Gauge extends Family {
   #value = 0;
 
   constructor(name: string, help: string) {
@@ -80,16 +80,12 @@ export class Gauge extends Family {
     this.#value += by;
   }
 
-  get value(): number {
-    return this.#value;
-  }
-
   samples(): string[] {
     return [`${this.name} ${formatNumber(this.#value)}\n`];
   }
 }
 
-export class Histogram extends Family {
+class Histogram extends Family {
   readonly #buckets: readonly number[];
   readonly #series = new Map<
     string,
@@ -113,10 +109,6 @@ export class Histogram extends Family {
     }
     series.sum += value;
     series.count += 1;
-  }
-
-  count(labels: Labels): number {
-    return this.#series.get(this.key(labels))?.count ?? 0;
   }
 
   samples(): string[] {

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { isGoVersion } from '../version-range.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { DEFAULT_MAX_LINE_LENGTH } from './validate.js';
 
 /**
  * Every setting of the ingest server, with its environment variable (the reference's names
@@ -184,7 +186,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'max-line-bytes',
     kind: 'integer',
     min: 64,
-    default: 8192,
+    default: DEFAULT_MAX_LINE_LENGTH,
     help: 'Longest line; longer: 400.',
   },
   {
@@ -363,7 +365,6 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   return { host: host === '' ? undefined : host, port };
 }
 
-const VERSION = /^v?\d+(\.\d+)*(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
@@ -395,7 +396,8 @@ function parseValue(spec: OptionSpec, text: string, source: string): string | nu
       if (parseListenAddress(text) === undefined) throw bad('[host]:port, e.g. :8087');
       return text.trim();
     case 'version':
-      if (!VERSION.test(text.trim())) throw bad('a version such as 0.61.0');
+      // The clients' own rule: a value they would refuse makes every client stop pushing.
+      if (!isGoVersion(text.trim())) throw bad('a version such as 0.61.0');
       return text.trim();
     case 'http-url': {
       const t = text.trim();

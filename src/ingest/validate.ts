@@ -130,7 +130,6 @@ interface Name {
 }
 
 interface CompiledMeasurement {
-  readonly name: string;
   readonly bytes: Name;
   readonly schema: MeasurementSchema;
   readonly tags: readonly string[];
@@ -157,7 +156,6 @@ const COMPILED: readonly CompiledMeasurement[] = Object.entries(MEASUREMENTS).ma
       throw new Error(`${measurement}: more than 31 tags or fields`);
     }
     return {
-      name: measurement,
       bytes: name(measurement),
       schema,
       tags: schema.tags,
@@ -429,7 +427,7 @@ export class LineValidator {
             break;
           }
         }
-        if (t < 0) return this.#badKey(b, keyStart, end, m, 'tag');
+        if (t < 0) return this.#badKey(b, keyStart, end, 'tag');
       }
       if ((seenTags & (1 << t)) !== 0) {
         return this.#fail(this.#lineNo, 'duplicate tag', `duplicate tag: ${m.tags[t]}`);
@@ -524,7 +522,7 @@ export class LineValidator {
             break;
           }
         }
-        if (f < 0) return this.#badKey(b, i, end, m, 'field');
+        if (f < 0) return this.#badKey(b, i, end, 'field');
       }
       if ((seenFields & (1 << f)) !== 0) {
         return this.#fail(this.#lineNo, 'duplicate field', `duplicate field: ${m.fields[f]}`);
@@ -628,13 +626,7 @@ export class LineValidator {
     return this.#violation({ kind: 'unknown measurement', measurement: clip(b, start, stop) });
   }
 
-  #badKey(
-    b: Buffer,
-    start: number,
-    end: number,
-    m: CompiledMeasurement,
-    what: 'tag' | 'field',
-  ): LineOutcome {
+  #badKey(b: Buffer, start: number, end: number, what: 'tag' | 'field'): LineOutcome {
     let i = start;
     while (i < end) {
       const c = b[i];
@@ -651,7 +643,7 @@ export class LineValidator {
     }
     const key = clip(b, start, stop);
     if (what === 'field') return this.#violation({ kind: 'unknown field', field: key });
-    return this.#violation(checkTag(m.schema, key, '', false) ?? { kind: 'unknown tag', tag: key });
+    return this.#violation({ kind: 'unknown tag', tag: key });
   }
 
   #badTagValue(key: string, why: string): LineOutcome {

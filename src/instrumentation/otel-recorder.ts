@@ -1,13 +1,11 @@
 import type { Attributes, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
-import type { Sample } from '../schema.js';
+import { METER_NAME, type Sample } from '../schema.js';
 import type { StageDurations } from './connection-stages.js';
 
 /**
  * The OTel sink: turns checked samples into histogram recordings (DESIGN "OTel mapping").
  * Attribute keys are the Influx tag names, so dimensions stay the same across backends.
  */
-
-export const METER_NAME = 'netbird-otel-metrics';
 
 export const INSTRUMENTS = {
   connection: 'netbird.peer.connection.duration',

@@ -16,6 +16,11 @@ import type { LineBatch, Sink } from '../../src/ingest/sink.js';
 export const PEER_ID = '0123456789abcdef';
 export const TS = 1_764_000_000_123_456_789n;
 
+/** A Go client line with an empty peer id (sent before the client knew its key). */
+export const EMPTY_PEER_LINE = `netbird_sync,deployment_type=unknown,version=0.61.2,os=linux,arch=amd64,peer_id= duration_seconds=5e-05 ${TS}`;
+/** `EMPTY_PEER_LINE` as the ingest forwards it: the empty tag dropped (no newline). */
+export const EMPTY_PEER_NORMALISED = `netbird_sync,deployment_type=unknown,version=0.61.2,os=linux,arch=amd64 duration_seconds=5e-05 ${TS}`;
+
 /** A valid sync line (Go client shape) with the given timestamp. */
 export function syncLine(ts: bigint = TS, seconds = '1.5', peer = PEER_ID): string {
   return `netbird_sync,deployment_type=selfhosted,version=0.61.2,os=linux,arch=amd64,peer_id=${peer} duration_seconds=${seconds} ${ts}`;
@@ -148,18 +153,5 @@ export class TestSink implements Sink {
 
   async close(): Promise<void> {
     this.release();
-  }
-}
-
-/** Resolves once `condition()` is true (polled), or rejects after `timeoutMs`. */
-export async function until(
-  condition: () => boolean,
-  timeoutMs = 5_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }

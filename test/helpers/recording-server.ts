@@ -15,6 +15,8 @@ export interface RecordedRequest {
   readonly text: string;
   /** `performance.now()` when the request arrived. */
   readonly at: number;
+  /** Requests this connection had carried before this one (0 on a fresh connection). */
+  readonly earlier: number;
 }
 
 export type Handler = (
@@ -41,6 +43,7 @@ export async function startRecordingServer(handler?: Handler): Promise<Recording
   const requests: RecordedRequest[] = [];
   const waiters: Array<() => void> = [];
   const sockets = new Set<Socket>();
+  const carried = new WeakMap<Socket, number>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -52,6 +55,8 @@ export async function startRecordingServer(handler?: Handler): Promise<Recording
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const gzip = req.headers['content-encoding'] === 'gzip';
+      const earlier = carried.get(req.socket) ?? 0;
+      carried.set(req.socket, earlier + 1);
       const recorded: RecordedRequest = {
         method: req.method ?? '',
         url: req.url ?? '',
@@ -59,6 +64,7 @@ export async function startRecordingServer(handler?: Handler): Promise<Recording
         raw,
         text: (gzip ? gunzipSync(raw) : raw).toString('utf8'),
         at: performance.now(),
+        earlier,
       };
       const index = requests.push(recorded) - 1;
       for (const wake of waiters.splice(0)) wake();
