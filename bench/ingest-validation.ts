@@ -3,7 +3,7 @@
 // Target: (gunzip + validate) / gunzip ≤ 2.0.
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { LineValidator } from '../src/ingest/validate.js';
+import { LineValidator } from '../src/ingest/validate/validate.js';
 import { lineBody } from './lib/bodies.js';
 import { timePair } from './lib/measure.js';
 import { type BenchResult, result } from './lib/report.js';

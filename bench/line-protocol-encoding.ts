@@ -1,8 +1,8 @@
 // Benchmark 1: our line-protocol encoder against @influxdata/influxdb-client's Point →
 // toLineProtocol() on the same 100 000 realistic samples. Target: at least 5× faster.
 import { Point } from '@influxdata/influxdb-client';
-import { encodeLineProtocol } from '../src/exporters/line-protocol.js';
-import type { Sample } from '../src/schema.js';
+import { encodeLineProtocol } from '../src/protocol/line-protocol/encode.js';
+import type { Sample } from '../src/protocol/schema.js';
 import { timePair } from './lib/measure.js';
 import { realisticSamples } from './lib/netbird-samples.js';
 import { type BenchResult, result } from './lib/report.js';

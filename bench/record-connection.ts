@@ -3,10 +3,10 @@
 // the same MeterProvider and reader. Target: at most 1.3× the bare cost.
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { seededRandom } from '../examples/demo/distributions.js';
-import { ClientMetrics } from '../src/instrumentation/client-metrics.js';
+import { ClientMetrics } from '../src/client/client-metrics.js';
 import { ConnectionStages } from '../src/instrumentation/connection-stages.js';
 import { DURATION_BUCKETS_SECONDS } from '../src/instrumentation/otel-recorder.js';
-import type { ConnectionType } from '../src/schema.js';
+import type { ConnectionType } from '../src/protocol/schema.js';
 import { TestReader } from '../test/helpers/test-reader.js';
 import { timePair } from './lib/measure.js';
 import { type BenchResult, result } from './lib/report.js';

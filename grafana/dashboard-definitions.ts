@@ -9,13 +9,13 @@
  * - PromQL: the same questions for the OTel path (OTLP → collector → Prometheus, OTLP →
  *   VictoriaMetrics, or the Prometheus endpoint). Quantiles come from the histogram buckets.
  */
-import { INFLUXQL_PANEL_QUERIES } from '../src/dashboard/influxql-queries.js';
+import { INFLUXQL_PANEL_QUERIES } from '../src/ingest/dashboard/influxql-queries.js';
 import {
   CONNECTION_TYPE_ORDER,
   LOGIN_RESULT_ORDER,
   PANELS,
   type PanelId,
-} from '../src/dashboard/panels.js';
+} from '../src/ingest/dashboard/panels.js';
 
 export const INFLUXQL_DATASOURCE = { type: 'influxdb', uid: 'netbird-influxql' } as const;
 export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: 'netbird-prometheus' } as const;

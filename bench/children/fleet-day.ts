@@ -4,9 +4,9 @@
 // line: the idle heap, the largest heap after GC during the day, and the store's size and bound.
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { seededRandom } from '../../examples/demo/distributions.js';
-import { ClientMetrics } from '../../src/instrumentation/client-metrics.js';
+import { ClientMetrics } from '../../src/client/client-metrics.js';
 import { ConnectionStages } from '../../src/instrumentation/connection-stages.js';
-import { type ConnectionType, SYNC_PHASES } from '../../src/schema.js';
+import { type ConnectionType, SYNC_PHASES } from '../../src/protocol/schema.js';
 import { TestReader } from '../../test/helpers/test-reader.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

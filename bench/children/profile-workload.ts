@@ -3,8 +3,8 @@
 // work is in the profile) and writes the profile to the path given.
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { encodeLineProtocol } from '../../src/exporters/line-protocol.js';
-import { LineValidator } from '../../src/ingest/validate.js';
+import { LineValidator } from '../../src/ingest/validate/validate.js';
+import { encodeLineProtocol } from '../../src/protocol/line-protocol/encode.js';
 import { gunzipChunks } from '../ingest-validation.js';
 import { lineBody } from '../lib/bodies.js';
 import { realisticSamples } from '../lib/netbird-samples.js';

@@ -1,6 +1,6 @@
 // Request bodies the ingest benchmarks send: realistic line protocol of a given size, gzipped.
 import { gzipSync } from 'node:zlib';
-import { encodeLineProtocol } from '../../src/exporters/line-protocol.js';
+import { encodeLineProtocol } from '../../src/protocol/line-protocol/encode.js';
 import { realisticSamples } from './netbird-samples.js';
 
 export interface LineBody {

@@ -3,7 +3,7 @@
 // the demo fleet's random source), so every run measures the same data.
 import { chance, seededRandom, uniform } from '../../examples/demo/distributions.js';
 import { peerId } from '../../src/instrumentation/identifiers.js';
-import { type Sample, SYNC_PHASES } from '../../src/schema.js';
+import { type Sample, SYNC_PHASES } from '../../src/protocol/schema.js';
 
 const VERSIONS = ['0.36.7', '0.38.2', '0.40.1', '0.41.0', 'development'];
 const OSES = ['linux', 'linux', 'linux', 'windows', 'darwin', 'android', 'ios'];

@@ -10,15 +10,17 @@ import {
   buildPipeline,
   type ClientMetrics,
   createClientMetrics,
+  type Pipeline,
+  resolveConfig,
+  type Sample,
+} from 'netbird-otel-metrics';
+import {
   createDashboardHandler,
   createIngestServer,
   EmbeddedStore,
   type IngestServer,
-  type Pipeline,
-  resolveConfig,
-  type Sample,
   samplesSource,
-} from 'netbird-otel-metrics';
+} from 'netbird-otel-metrics/ingest';
 import type { DemoOptions } from './cli-options.js';
 import { planFleet } from './fleet.js';
 import { formatProgress } from './progress.js';

@@ -4,7 +4,8 @@
  * (last sample per `connection_pair_id`, as the dashboards count), and the login success rate.
  * Pure; `formatSummary` renders it for the terminal.
  */
-import { computePanels, type Sample } from 'netbird-otel-metrics';
+import type { Sample } from 'netbird-otel-metrics';
+import { computePanels } from 'netbird-otel-metrics/ingest';
 
 export interface Distribution {
   count: number;

@@ -2,13 +2,13 @@
 // The `netbird-metrics-ingest` command: options from the environment and flags (--help lists
 // them), JSON logs on stdout, graceful shutdown on SIGTERM/SIGINT (stop accepting, finish
 // in-flight requests, close the sink, exit 0; a second signal exits at once).
-import { DashboardConfigError } from '../dashboard/config.js';
-import { dashboardFromEnv } from '../dashboard/mount.js';
-import { EmbeddedStore } from './embedded-store.js';
+import { DashboardConfigError } from './dashboard/config.js';
+import { dashboardFromEnv } from './dashboard/mount.js';
 import { createJsonLogger } from './logger.js';
 import { helpText, OptionError, resolveOptions } from './options.js';
 import { createIngestServer } from './server.js';
-import { SinkConfigError } from './sink.js';
+import { EmbeddedStore } from './sinks/embedded-store.js';
+import { SinkConfigError } from './sinks/sink.js';
 
 const NAME = 'netbird-metrics-ingest';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { isGoVersion } from '../version-range.js';
+import { isGoVersion } from '../protocol/version-range.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
-import { DEFAULT_MAX_LINE_LENGTH } from './validate.js';
+import { DEFAULT_MAX_LINE_LENGTH } from './validate/validate.js';
 
 /**
  * Every setting of the ingest server, with its environment variable (the reference's names

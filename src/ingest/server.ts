@@ -6,6 +6,9 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkPeerIdHeader, PEER_ID_HEADER } from '../protocol/peer-id.js';
+import { renderPushConfig } from '../protocol/push-config.js';
+
 import { contentEncoding, readBody } from './body.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { IngestMetrics } from './metrics.js';
@@ -15,12 +18,13 @@ import {
   type IngestOptions,
   parseListenAddress,
 } from './options.js';
-import { checkPeerIdHeader, PEER_ID_HEADER } from './peer-id.js';
-import { pushConfigBody } from './push-config.js';
 import { RateLimiter } from './rate-limit.js';
-import { openSink, sinkKind } from './select-sink.js';
-import { type Sink, SinkRejectedError, SinkUnavailableError } from './sink.js';
-import { LineValidator } from './validate.js';
+import { openSink, sinkKind } from './sinks/select-sink.js';
+import { type Sink, SinkRejectedError, SinkUnavailableError } from './sinks/sink.js';
+import { LineValidator } from './validate/validate.js';
+
+/** Node lower-cases the names of incoming headers. */
+const PEER_ID_HEADER_NAME = PEER_ID_HEADER.toLowerCase();
 
 /**
  * The ingest server (reference §5, DESIGN "ingest"): `POST` on any path takes a push, `/health`,
@@ -84,12 +88,16 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
   const kind = givenSink?.kind ?? sinkKind(options);
   const log = givenLogger ?? createJsonLogger({ level: options.logLevel });
   const metrics = new IngestMetrics();
-  const configBody = pushConfigBody({
-    serverUrl: options.configServerUrl,
-    versionSince: options.configVersionSince,
-    versionUntil: options.configVersionUntil,
-    periodMinutes: options.configPeriodMinutes,
-  });
+  // Without a server URL there is nothing to tell clients: `/config` answers 404.
+  const configBody =
+    options.configServerUrl === ''
+      ? undefined
+      : renderPushConfig({
+          serverUrl: options.configServerUrl,
+          versionSince: options.configVersionSince,
+          versionUntil: options.configVersionUntil,
+          periodMinutes: options.configPeriodMinutes,
+        });
   const peerLimiter = new RateLimiter({
     perMinute: options.peerRatePerMinute,
     burst: options.peerBurst,
@@ -185,7 +193,7 @@ export function createIngestServer(input: IngestServerOptions = {}): IngestServe
     }
     const addressWait = addressLimiter.take(remote);
     if (addressWait > 0) return rateLimited(res, addressWait, { remote });
-    const peer = checkPeerIdHeader(req.headers[PEER_ID_HEADER]);
+    const peer = checkPeerIdHeader(req.headers[PEER_ID_HEADER_NAME]);
     if (!peer.ok)
       return reply(
         res,

@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import type { DeploymentType } from '../schema.js';
+import type { DeploymentType } from '../protocol/schema.js';
 import { peerId } from './identifiers.js';
 
 /** The shared tags every sample carries (reference §1.1). */

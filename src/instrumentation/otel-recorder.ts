@@ -1,5 +1,5 @@
 import type { Attributes, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
-import { METER_NAME, type Sample } from '../schema.js';
+import { METER_NAME, type Sample } from '../protocol/schema.js';
 import type { StageDurations } from './connection-stages.js';
 
 /**

@@ -11,7 +11,7 @@ import {
   type IngestServer,
   type IngestServerOptions,
 } from '../../src/ingest/server.js';
-import type { LineBatch, Sink } from '../../src/ingest/sink.js';
+import type { LineBatch, Sink } from '../../src/ingest/sinks/sink.js';
 
 export const PEER_ID = '0123456789abcdef';
 export const TS = 1_764_000_000_123_456_789n;

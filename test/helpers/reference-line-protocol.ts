@@ -1,9 +1,12 @@
-import { type EncodeStats, LineProtocolEncodeError } from '../../src/exporters/line-protocol.js';
-import type { Sample } from '../../src/schema.js';
+import {
+  type EncodeStats,
+  LineProtocolEncodeError,
+} from '../../src/protocol/line-protocol/encode.js';
+import type { Sample } from '../../src/protocol/schema.js';
 
 /**
  * DESIGN decision 3 written the plain way (regex escaping, string building): the reference the
- * byte-level encoder in src/exporters must match exactly, replacements counted alike.
+ * byte-level encoder in src/protocol/line-protocol must match exactly, replacements counted alike.
  */
 
 // A lone UTF-16 surrogate has no UTF-8 form: sending it would silently turn it into U+FFFD.

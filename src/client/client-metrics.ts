@@ -1,0 +1,308 @@
+import { diag, type MeterProvider } from '@opentelemetry/api';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
+import type { Env } from '../config/env.js';
+import type { MetricsExportOptions } from '../exporters/export-config.js';
+import type { PushOptions } from '../exporters/push/push-settings.js';
+import type { RemoteConfigSource } from '../exporters/push/remote-config.js';
+import { SampleStore, type SampleStoreOptions } from '../exporters/push/sample-store.js';
+import {
+  type AgentInfo,
+  type AgentInfoInput,
+  buildAgentInfo,
+} from '../instrumentation/agent-info.js';
+import {
+  type ConnectionStages,
+  type StageDurations,
+  stageDurations,
+} from '../instrumentation/connection-stages.js';
+import { connectionPairId, peerId } from '../instrumentation/identifiers.js';
+import { OtelRecorder } from '../instrumentation/otel-recorder.js';
+import {
+  CONNECTION_TYPES,
+  type ConnectionType,
+  checkSample,
+  describeViolation,
+  type LoginResult,
+  type Sample,
+  type SyncPhase,
+} from '../protocol/schema.js';
+import { ExportController, type PushStats } from './export-controller.js';
+
+/**
+ * The façade a NetBird client calls. Each recording becomes one checked `Sample` that goes to
+ * both sinks: OTel histograms and the timestamped store. A sample that fails the schema goes
+ * nowhere; it is counted and reported once per reason through OTel `diag`.
+ */
+
+export interface ClientMetricsOptions extends AgentInfoInput, MetricsExportOptions {
+  /**
+   * The application's provider: our instruments go there and we build no OTel exporters.
+   * Default: one we build for the selected OTel exporters, else the global provider.
+   */
+  meterProvider?: MeterProvider;
+  /** Extra readers for the MeterProvider we build (e.g. with InfluxLineProtocolExporter). */
+  metricReaders?: readonly IMetricReader[];
+  /** Environment to read configuration from; default `process.env`. */
+  env?: Env;
+  /** Replaces the remote push-config manager (tests, or a caller with its own source). */
+  remoteConfig?: RemoteConfigSource;
+  /** Wall clock in epoch milliseconds; injectable for tests. */
+  clock?: () => number;
+  /** Bounds of the timestamped store (defaults: 20 480 samples, 5 days). */
+  store?: Omit<SampleStoreOptions, 'now'>;
+  /** Record `connection_pair_id` as an OTel attribute (unbounded cardinality). */
+  otelConnectionPairId?: boolean;
+}
+
+export interface ClientMetricsStats {
+  /** Samples that passed the schema and went to both sinks. */
+  recorded: number;
+  /** Samples refused by the schema, by reason. */
+  rejectedBySchema: number;
+  rejectedByReason: Record<string, number>;
+  /** Connection recordings skipped: unknown transport, or the attempt was already recorded. */
+  skippedConnections: number;
+  droppedByAge: number;
+  droppedBySize: number;
+  stored: number;
+  /** The NetBird push: requests, samples sent and dropped, retries, failures, state. */
+  push: PushStats;
+}
+
+/** Pair ids are hashed once per remote key; the cache is bounded like everything else. */
+const PAIR_ID_CACHE_MAX = 4096;
+
+export class ClientMetrics {
+  readonly store: SampleStore;
+  readonly #recorder: OtelRecorder;
+  readonly #exports: ExportController;
+  readonly #clock: () => number;
+  #agent: AgentInfo;
+  #recorded = 0;
+  #rejected = 0;
+  #skippedConnections = 0;
+  readonly #rejectedByReason = new Map<string, number>();
+  /** Remote public key → connection pair id, valid for the current local peer id. */
+  readonly #pairIds = new Map<string, string>();
+
+  constructor(options: ClientMetricsOptions) {
+    this.#clock = options.clock ?? Date.now;
+    this.#agent = buildAgentInfo(options);
+    this.store = new SampleStore({ ...options.store, now: this.#clock });
+    this.#exports = new ExportController({
+      ...options,
+      store: this.store,
+      agent: () => this.#agent,
+      schemaRejections: () => this.#rejected,
+    });
+    this.#recorder = new OtelRecorder(this.#exports.meterProvider, {
+      includeConnectionPairId: options.otelConnectionPairId ?? false,
+    });
+  }
+
+  get agentInfo(): AgentInfo {
+    return this.#agent;
+  }
+
+  /** Replaces version, deployment type and peer id at run time (after a management connect). */
+  updateAgentInfo(input: Partial<AgentInfoInput>): void {
+    const next = buildAgentInfo({
+      version: input.version ?? this.#agent.version,
+      os: input.os ?? this.#agent.os,
+      arch: input.arch ?? this.#agent.arch,
+      ...(input.managementUrl !== undefined ? { managementUrl: input.managementUrl } : {}),
+      ...(input.publicKey !== undefined ? { publicKey: input.publicKey } : {}),
+    });
+    this.#agent = {
+      ...next,
+      deploymentType:
+        input.managementUrl !== undefined ? next.deploymentType : this.#agent.deploymentType,
+      peerId: input.publicKey !== undefined ? next.peerId : this.#agent.peerId,
+    };
+    this.#pairIds.clear();
+  }
+
+  /**
+   * Records the attempt's stage durations once it has its first WireGuard handshake.
+   * An unknown transport, or an attempt already recorded, produces no sample.
+   * Returns whether a sample was recorded.
+   */
+  recordConnection(
+    stages: ConnectionStages,
+    connectionType: ConnectionType,
+    remotePublicKey: string,
+  ): boolean {
+    if (!(CONNECTION_TYPES as readonly string[]).includes(connectionType)) {
+      this.#skippedConnections++;
+      this.#reject(
+        `unknown connection type ${JSON.stringify(connectionType)}`,
+        'unknown connection type',
+      );
+      return false;
+    }
+    const snapshot = stages.snapshot();
+    const d = stageDurations(snapshot);
+    const a = this.#agent;
+    const sample: Sample = {
+      measurement: 'netbird_peer_connection',
+      tags: {
+        deployment_type: a.deploymentType,
+        connection_type: connectionType,
+        attempt_type: snapshot.isReconnection ? 'reconnection' : 'initial',
+        version: a.version,
+        os: a.os,
+        arch: a.arch,
+        peer_id: a.peerId,
+        connection_pair_id: this.#pairId(remotePublicKey),
+      },
+      fields: {
+        connection_to_wg_handshake_seconds: d.connectionToWgHandshake ?? 0,
+        signaling_to_connection_seconds: d.signalingToConnection ?? 0,
+        total_seconds: d.total ?? 0,
+      },
+    };
+    // Check before claiming, so a refused sample does not use up the attempt.
+    if (!this.#accept(sample)) return false;
+    if (!stages.claimRecording()) {
+      this.#skippedConnections++;
+      return false;
+    }
+    this.#emit(sample, d);
+    return true;
+  }
+
+  /** Wall time of one management sync message, in seconds. */
+  recordSync(seconds: number): boolean {
+    return this.#record({
+      measurement: 'netbird_sync',
+      tags: this.#agentTags(),
+      fields: { duration_seconds: seconds },
+    });
+  }
+
+  recordSyncPhase(phase: SyncPhase, seconds: number): boolean {
+    return this.#record({
+      measurement: 'netbird_sync_phase',
+      tags: { ...this.#agentTags(), phase },
+      fields: { duration_seconds: seconds },
+    });
+  }
+
+  recordLogin(seconds: number, success: boolean): boolean {
+    const a = this.#agent;
+    const result: LoginResult = success ? 'success' : 'failure';
+    return this.#record({
+      measurement: 'netbird_login',
+      tags: {
+        deployment_type: a.deploymentType,
+        result,
+        version: a.version,
+        os: a.os,
+        arch: a.arch,
+        peer_id: a.peerId,
+      },
+      fields: { duration_seconds: seconds },
+    });
+  }
+
+  /** Everything buffered, as line protocol; non-destructive (debug bundle `metrics.txt`). */
+  exportLineProtocol(): string {
+    return this.store.exportLineProtocol();
+  }
+
+  stats(): ClientMetricsStats {
+    const s = this.store.stats;
+    return {
+      recorded: this.#recorded,
+      rejectedBySchema: this.#rejected,
+      rejectedByReason: Object.fromEntries(this.#rejectedByReason),
+      skippedConnections: this.#skippedConnections,
+      droppedByAge: s.droppedByAge,
+      droppedBySize: s.droppedBySize,
+      stored: this.store.size,
+      push: this.#exports.pushStats(),
+    };
+  }
+
+  /**
+   * Starts the NetBird push (first attempt at once, then every interval). Reads the
+   * `NB_METRICS_*` variables now; `options` win over them. Returns false (with a diag message)
+   * when it is already running or cannot start. Throws a ConfigError for invalid settings.
+   */
+  startPush(options?: PushOptions): boolean {
+    return this.#exports.startPush(options);
+  }
+
+  /** Stops the push and waits for its loop to exit; a later `startPush()` works. */
+  stopPush(): Promise<void> {
+    return this.#exports.stopPush();
+  }
+
+  /** Management's toggle; ignored when `NB_METRICS_PUSH_ENABLED` or `push.enabled` is set. */
+  setPushEnabledByManagement(enabled: boolean): void {
+    this.#exports.setPushEnabledByManagement(enabled);
+  }
+
+  /** Pushes what is stored now (when push runs) and flushes a MeterProvider we built. */
+  forceFlush(): Promise<void> {
+    return this.#exports.forceFlush();
+  }
+
+  /** A final push within a deadline, then stops everything this instance started. */
+  shutdown(): Promise<void> {
+    return this.#exports.shutdown();
+  }
+
+  #agentTags(): Record<string, string> {
+    const a = this.#agent;
+    return {
+      deployment_type: a.deploymentType,
+      version: a.version,
+      os: a.os,
+      arch: a.arch,
+      peer_id: a.peerId,
+    };
+  }
+
+  #pairId(remotePublicKey: string): string {
+    let id = this.#pairIds.get(remotePublicKey);
+    if (id === undefined) {
+      id = connectionPairId(this.#agent.peerId, peerId(remotePublicKey));
+      if (this.#pairIds.size >= PAIR_ID_CACHE_MAX) this.#pairIds.clear();
+      this.#pairIds.set(remotePublicKey, id);
+    }
+    return id;
+  }
+
+  #record(sample: Sample): boolean {
+    if (!this.#accept(sample)) return false;
+    this.#emit(sample, undefined);
+    return true;
+  }
+
+  #accept(sample: Sample): boolean {
+    const violation = checkSample(sample);
+    if (violation === undefined) return true;
+    this.#reject(`${sample.measurement}: ${describeViolation(violation)}`, violation.kind);
+    return false;
+  }
+
+  #reject(message: string, reason: string = message): void {
+    this.#rejected++;
+    const seen = this.#rejectedByReason.get(reason) ?? 0;
+    this.#rejectedByReason.set(reason, seen + 1);
+    // Once per reason: a misbehaving caller must not flood the log.
+    if (seen === 0) diag.warn(`netbird-otel-metrics: sample not recorded: ${message}`);
+  }
+
+  #emit(sample: Sample, stages: StageDurations | undefined): void {
+    this.store.add(sample);
+    if (stages === undefined) this.#recorder.record(sample);
+    else this.#recorder.recordConnection(sample, stages);
+    this.#recorded++;
+  }
+}
+
+export function createClientMetrics(options: ClientMetricsOptions): ClientMetrics {
+  return new ClientMetrics(options);
+}

@@ -1,0 +1,322 @@
+import { diag } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  InstrumentType,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { retryDelay } from '../../protocol/http-retry.js';
+import { postLineProtocol } from '../send/http-transport.js';
+import { type LineBatch, LineQueue } from '../send/line-queue.js';
+import {
+  newSerializeStats,
+  resourceMetricsToLines,
+  type SerializeStats,
+} from './otel-to-line-protocol.js';
+
+/**
+ * A `PushMetricExporter` that writes any OTel metrics to InfluxDB (the "aggregated" mode; the
+ * per-event NetBird samples take the push path instead). Use it with a
+ * `PeriodicExportingMetricReader`.
+ *
+ * - Delta temporality by default (cumulative for up-down counters), so each write holds what
+ *   happened in one interval and quiet series are not rewritten forever.
+ * - v1 API: `POST {url}/write?db=&rp=` (basic auth when a username is given); no `precision`
+ *   parameter, because nanoseconds are the v1 default and 1.x does not know the v2 spellings.
+ *   v2 API: `POST {url}/api/v2/write?org=&bucket=&precision=ns` with `Authorization: Token`.
+ *   VictoriaMetrics and InfluxDB 3 accept both.
+ * - gzip bodies of at most `maxBatchLines` lines and `maxBatchBytes` bytes, sent one after the
+ *   other; the same answer classes as the NetBird push: 2xx done, 408/429/5xx/network errors
+ *   kept and retried with exponential backoff (honouring `Retry-After`), other 4xx dropped.
+ * - Kept lines wait in a bounded buffer (`maxBufferLines`, oldest dropped and counted).
+ * - `export()` never throws and calls back exactly once, asynchronously. `forceFlush()` sends
+ *   everything buffered now; `shutdown()` flushes once and is idempotent. Timers are unref'd.
+ */
+
+export interface InfluxLineProtocolExporterOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:8086` (a path prefix is kept). */
+  url: string;
+  /** Default: 2 when `bucket` is given, else 1. */
+  apiVersion?: 1 | 2;
+  /** v1: database (required) and retention policy. */
+  database?: string;
+  retentionPolicy?: string;
+  /** v1: basic-auth credentials. */
+  username?: string;
+  password?: string;
+  /** v2: organization and bucket (bucket required) and token. */
+  org?: string;
+  bucket?: string;
+  token?: string;
+  headers?: Readonly<Record<string, string>>;
+  /** Per request. Default 10 000. */
+  timeoutMillis?: number;
+  /** Default `delta`. */
+  temporality?: 'delta' | 'cumulative';
+  /** Default 5000 lines (InfluxData's batch advice). */
+  maxBatchLines?: number;
+  /** Uncompressed bytes per request. Default 1 MiB. */
+  maxBatchBytes?: number;
+  /** Lines kept for retry. Default 20 000. */
+  maxBufferLines?: number;
+  /** Backoff after the first failure, doubling up to `maxRetryDelayMillis`. Defaults 1 s, 60 s. */
+  minRetryDelayMillis?: number;
+  maxRetryDelayMillis?: number;
+}
+
+export interface InfluxExporterStats {
+  requests: number;
+  linesSent: number;
+  /** Dropped from the full retry buffer. */
+  linesDroppedByBound: number;
+  /** Refused by a non-retryable 4xx. */
+  linesDroppedByServer: number;
+  /** Still unsent when `shutdown()` finished. */
+  linesDroppedAtShutdown: number;
+  retries: number;
+  failures: number;
+  buffered: number;
+  serializer: SerializeStats;
+  lastError: string | undefined;
+}
+
+const DEFAULTS = {
+  timeoutMillis: 10_000,
+  maxBatchLines: 5000,
+  maxBatchBytes: 1024 * 1024,
+  maxBufferLines: 20_000,
+  minRetryDelayMillis: 1000,
+  maxRetryDelayMillis: 60_000,
+};
+
+export class InfluxLineProtocolExporter implements PushMetricExporter {
+  readonly endpoint: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #temporality: 'delta' | 'cumulative';
+  readonly #maxBatchLines: number;
+  readonly #maxBatchBytes: number;
+  readonly #minRetryMs: number;
+  readonly #maxRetryMs: number;
+  readonly #queue: LineQueue;
+  readonly #serializer = newSerializeStats();
+  #requests = 0;
+  #linesSent = 0;
+  #droppedByServer = 0;
+  #droppedAtShutdown = 0;
+  #retries = 0;
+  #failures = 0;
+  #lastError: string | undefined;
+  #consecutiveFailures = 0;
+  /** Backoff: automatic sends wait until then. */
+  #notBefore = 0;
+  /** The server's `Retry-After`: even forced sends wait until then. */
+  #retryAfterUntil = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  #shutdown: Promise<void> | undefined;
+  #warnedExponential = false;
+
+  constructor(options: InfluxLineProtocolExporterOptions) {
+    const version = options.apiVersion ?? (options.bucket !== undefined ? 2 : 1);
+    const base = new URL(options.url);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new TypeError(`InfluxLineProtocolExporter: url must be http or https: ${options.url}`);
+    }
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.#headers = { ...options.headers };
+    if (version === 1) {
+      if (!options.database) throw new TypeError('InfluxLineProtocolExporter: v1 needs `database`');
+      const url = new URL('write', base);
+      url.searchParams.set('db', options.database);
+      if (options.retentionPolicy) url.searchParams.set('rp', options.retentionPolicy);
+      this.endpoint = url.href;
+      if (options.username !== undefined) {
+        const credentials = `${options.username}:${options.password ?? ''}`;
+        this.#headers.Authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+      }
+    } else {
+      if (!options.bucket) throw new TypeError('InfluxLineProtocolExporter: v2 needs `bucket`');
+      const url = new URL('api/v2/write', base);
+      if (options.org) url.searchParams.set('org', options.org);
+      url.searchParams.set('bucket', options.bucket);
+      url.searchParams.set('precision', 'ns');
+      this.endpoint = url.href;
+      if (options.token) this.#headers.Authorization = `Token ${options.token}`;
+    }
+    const positive = (name: keyof typeof DEFAULTS): number => {
+      const value = options[name] ?? DEFAULTS[name];
+      if (!(Number.isFinite(value) && value > 0)) {
+        throw new RangeError(`InfluxLineProtocolExporter: ${name} must be > 0, got ${value}`);
+      }
+      return value;
+    };
+    this.#timeoutMs = positive('timeoutMillis');
+    this.#maxBatchLines = positive('maxBatchLines');
+    this.#maxBatchBytes = positive('maxBatchBytes');
+    this.#minRetryMs = positive('minRetryDelayMillis');
+    this.#maxRetryMs = positive('maxRetryDelayMillis');
+    this.#queue = new LineQueue(positive('maxBufferLines'));
+    this.#temporality = options.temporality ?? 'delta';
+  }
+
+  get stats(): InfluxExporterStats {
+    return {
+      requests: this.#requests,
+      linesSent: this.#linesSent,
+      linesDroppedByBound: this.#queue.dropped,
+      linesDroppedByServer: this.#droppedByServer,
+      linesDroppedAtShutdown: this.#droppedAtShutdown,
+      retries: this.#retries,
+      failures: this.#failures,
+      buffered: this.#queue.size,
+      serializer: { ...this.#serializer },
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Pure: decided once per instrument type by the reader. */
+  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
+    if (this.#temporality === 'cumulative') return AggregationTemporality.CUMULATIVE;
+    return instrumentType === InstrumentType.UP_DOWN_COUNTER ||
+      instrumentType === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
+      ? AggregationTemporality.CUMULATIVE
+      : AggregationTemporality.DELTA;
+  }
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    if (this.#shutdown !== undefined) {
+      setImmediate(() =>
+        resultCallback({
+          code: ExportResultCode.FAILED,
+          error: new Error('exporter is shut down'),
+        }),
+      );
+      return;
+    }
+    let lines: string[];
+    try {
+      const skippedBefore = this.#serializer.skippedExponentialHistograms;
+      lines = resourceMetricsToLines(metrics, this.#serializer);
+      if (
+        !this.#warnedExponential &&
+        this.#serializer.skippedExponentialHistograms > skippedBefore
+      ) {
+        this.#warnedExponential = true;
+        diag.warn(
+          'netbird-otel-metrics: InfluxLineProtocolExporter skips exponential histograms; use explicit buckets',
+        );
+      }
+    } catch (error) {
+      setImmediate(() => resultCallback({ code: ExportResultCode.FAILED, error: asError(error) }));
+      return;
+    }
+    this.#queue.push(lines);
+    this.#exclusive(() => this.#drain(false)).then(resultCallback, (error: unknown) =>
+      resultCallback({ code: ExportResultCode.FAILED, error: asError(error) }),
+    );
+  }
+
+  /** Sends everything buffered now (ignoring the backoff, but not a server's `Retry-After`). */
+  async forceFlush(): Promise<void> {
+    await this.#exclusive(() => this.#drain(true));
+  }
+
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      clearTimeout(this.#retryTimer);
+      await this.#exclusive(() => this.#drain(true));
+      clearTimeout(this.#retryTimer);
+      const left = this.#queue.clear();
+      if (left > 0) {
+        this.#droppedAtShutdown += left;
+        diag.warn(
+          `netbird-otel-metrics: InfluxLineProtocolExporter shut down with ${left} unsent lines`,
+        );
+      }
+    })();
+    return this.#shutdown;
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(work);
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  async #drain(force: boolean): Promise<ExportResult> {
+    let failure: Error | undefined;
+    while (this.#queue.size > 0) {
+      const now = Date.now();
+      const waitUntil = Math.max(this.#retryAfterUntil, force ? 0 : this.#notBefore);
+      if (now < waitUntil) {
+        // Timers and Date.now() may disagree by a millisecond: make sure a retry stays due.
+        if (this.#retryTimer === undefined) this.#scheduleRetry(waitUntil - now);
+        return {
+          code: ExportResultCode.FAILED,
+          error: new Error(`waiting to retry: ${this.#lastError}`),
+        };
+      }
+      const batch = this.#queue.take(this.#maxBatchLines, this.#maxBatchBytes) as LineBatch;
+      this.#requests++;
+      const result = await postLineProtocol(this.endpoint, batch.body, {
+        headers: this.#headers,
+        timeoutMs: this.#timeoutMs,
+      });
+      if (result.kind === 'success') {
+        this.#linesSent += this.#queue.remove(batch);
+        this.#consecutiveFailures = 0;
+        continue;
+      }
+      this.#failures++;
+      this.#lastError = result.message;
+      if (result.kind === 'reject') {
+        this.#droppedByServer += this.#queue.remove(batch);
+        diag.warn(
+          `netbird-otel-metrics: InfluxDB refused ${batch.lines} lines (${result.message}); dropped`,
+        );
+        failure = new Error(`InfluxDB refused the write: ${result.message}`);
+        // Like the push: stop here, so a bad token or URL costs one batch per export.
+        break;
+      }
+      this.#retries++;
+      this.#consecutiveFailures++;
+      const delay = retryDelay(
+        this.#consecutiveFailures,
+        this.#minRetryMs,
+        this.#maxRetryMs,
+        result.retryAfterMs,
+      );
+      this.#notBefore = Date.now() + delay;
+      if (result.retryAfterMs !== undefined) {
+        this.#retryAfterUntil = Date.now() + Math.min(result.retryAfterMs, this.#maxRetryMs);
+      }
+      this.#scheduleRetry(delay);
+      diag.warn(
+        `netbird-otel-metrics: InfluxDB write failed (${result.message}); ${this.#queue.size} lines kept for retry`,
+      );
+      return {
+        code: ExportResultCode.FAILED,
+        error: new Error(`InfluxDB write failed: ${result.message}`),
+      };
+    }
+    return failure
+      ? { code: ExportResultCode.FAILED, error: failure }
+      : { code: ExportResultCode.SUCCESS };
+  }
+
+  #scheduleRetry(delayMs: number): void {
+    clearTimeout(this.#retryTimer);
+    if (this.#shutdown !== undefined) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#exclusive(() => this.#drain(false));
+    }, delayMs);
+    this.#retryTimer.unref();
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

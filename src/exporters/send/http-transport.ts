@@ -1,0 +1,129 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { classifyStatus, parseRetryAfter, type ResponseClass } from '../../protocol/http-retry.js';
+
+/**
+ * The HTTP edge of both InfluxDB paths: one gzip-compressed line-protocol POST, classified.
+ * Never throws: a network error, a timeout or an abort is a `retry` result like a 503.
+ */
+
+const gzip = promisify(gzipCallback);
+
+/** How much of an error response we read for the log message. */
+export const MAX_ERROR_BODY_BYTES = 512;
+
+export interface PostOptions {
+  /** Extra headers (`X-Peer-ID`, `Authorization`); content headers are set here. */
+  headers?: Readonly<Record<string, string>>;
+  /** Per-request deadline, including reading the answer. */
+  timeoutMs: number;
+  /** Cancels the request early (stop, shutdown deadline). */
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface PostResult {
+  readonly kind: ResponseClass;
+  /** Absent when no HTTP answer arrived. */
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  /** Status and the start of the answer, or the transport error; for logs. */
+  readonly message: string;
+}
+
+export async function postLineProtocol(
+  url: string,
+  body: string,
+  options: PostOptions,
+): Promise<PostResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  try {
+    const compressed = await gzip(Buffer.from(body, 'utf8'));
+    // Our own requests must not show up as spans of the application's tracing.
+    const response = await context.with(suppressTracing(context.active()), () =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          ...options.headers,
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Content-Encoding': 'gzip',
+        },
+        body: compressed,
+        signal,
+        redirect: 'manual',
+      }),
+    );
+    const kind = classifyStatus(response.status);
+    if (kind === 'success') {
+      await response.body?.cancel().catch(() => {});
+      return { kind, status: response.status, message: `HTTP ${response.status}` };
+    }
+    const excerpt = await readCapped(response, MAX_ERROR_BODY_BYTES).then(
+      (r) => r.text.trim(),
+      () => '',
+    );
+    const retryAfterMs = parseRetryAfter(
+      response.headers.get('retry-after'),
+      (options.now ?? Date.now)(),
+    );
+    return {
+      kind,
+      status: response.status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      message: `HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`,
+    };
+  } catch (error) {
+    return { kind: 'retry', message: describeFetchError(error, timeout) };
+  }
+}
+
+function describeFetchError(error: unknown, timeout: AbortSignal): string {
+  if (timeout.aborted) return 'request timed out';
+  if (error instanceof Error) {
+    if (error.name === 'AbortError') return 'request aborted';
+    const cause = (error as { cause?: unknown }).cause;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    return `${error.message}${detail}`;
+  }
+  return String(error);
+}
+
+export interface CappedBody {
+  readonly text: string;
+  /** The body had more than `maxBytes`; reading stopped there. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Reads at most `maxBytes` of a response body, then cancels the rest unread, so a huge or
+ * endless answer costs a bounded amount of memory and time.
+ */
+export async function readCapped(response: Response, maxBytes: number): Promise<CappedBody> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return { text: '', truncated: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const room = maxBytes - size;
+      if (value.byteLength > room) {
+        chunks.push(value.subarray(0, room));
+        size = maxBytes;
+        truncated = true;
+        break;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    if (truncated) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+  return { text: Buffer.concat(chunks, size).toString('utf8'), truncated };
+}

@@ -1,0 +1,316 @@
+import type { Sample } from '../../protocol/schema.js';
+
+/**
+ * The data of the eight panels of NetBird's client-metrics dashboard (reference §7.2), computed
+ * from timestamped samples. Pure and streaming: `PanelAccumulator.add` takes one sample at a
+ * time, memory is bounded (point plots keep a deterministic reservoir, the pair table has a cap),
+ * and extremes, averages and counts stay exact whatever the bounds drop.
+ */
+
+export const PANELS = [
+  { id: 'sync-duration-extremes', title: 'Sync Duration Extremes', kind: 'stat' },
+  { id: 'total-connection-time-extremes', title: 'Total Connection Time Extremes', kind: 'stat' },
+  { id: 'sync-duration', title: 'Sync Duration', kind: 'points' },
+  { id: 'ice-vs-relay', title: 'ICE vs Relay', kind: 'donut' },
+  { id: 'connection-stage-durations', title: 'Connection Stage Durations (avg)', kind: 'bars' },
+  { id: 'total-connection-time', title: 'Total Connection Time', kind: 'points' },
+  { id: 'login-duration', title: 'Login Duration', kind: 'points' },
+  { id: 'login-success-vs-failure', title: 'Login Success vs Failure', kind: 'donut' },
+] as const;
+
+export type PanelId = (typeof PANELS)[number]['id'];
+
+/** A time range in epoch milliseconds, both ends inclusive. */
+export interface TimeRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface Extremes {
+  /** Seconds; undefined when there is no sample. */
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+  readonly count: number;
+}
+
+export interface PlotPoint {
+  /** Epoch milliseconds. */
+  readonly t: number;
+  /** Seconds. */
+  readonly v: number;
+  /** Colour group, e.g. the login result. */
+  readonly group?: string;
+}
+
+export interface PointSeries {
+  /** Sorted by time; at most the point limit. */
+  readonly points: readonly PlotPoint[];
+  /** All points in the range, shown or not. */
+  readonly total: number;
+  /** Which points are shown when there are more than the limit. */
+  readonly selection: 'uniform sample' | 'most recent';
+}
+
+export interface Slice {
+  readonly label: string;
+  readonly count: number;
+}
+
+export interface Bar {
+  readonly label: string;
+  /** Seconds; undefined without samples. */
+  readonly value: number | undefined;
+  readonly count: number;
+}
+
+export interface DashboardData {
+  readonly range: TimeRange;
+  readonly syncDurationExtremes: Extremes;
+  readonly totalConnectionTimeExtremes: Extremes;
+  readonly syncDuration: PointSeries;
+  /** Connections by type, counting only the last sample per `connection_pair_id`. */
+  readonly iceVsRelay: readonly Slice[];
+  readonly connectionStageDurations: readonly Bar[];
+  readonly totalConnectionTime: PointSeries;
+  readonly loginDuration: PointSeries;
+  readonly loginSuccessVsFailure: readonly Slice[];
+  /** Set when a bound dropped something from a count (not just from a plot). */
+  readonly truncated?: string;
+}
+
+export interface PanelLimits {
+  /** Points kept per point plot. */
+  maxPoints: number;
+  /** Distinct connection pairs tracked for the ICE vs relay panel. */
+  maxPairs: number;
+}
+
+export const DEFAULT_PANEL_LIMITS: PanelLimits = { maxPoints: 5000, maxPairs: 200_000 };
+
+export const STAGE_BARS = [
+  { field: 'signaling_to_connection_seconds', label: 'Avg Signaling to Connection' },
+  { field: 'connection_to_wg_handshake_seconds', label: 'Avg Connection to WG Handshake' },
+] as const;
+
+/** Fixed order for the known slices, so colours and legends do not jump between refreshes. */
+export const CONNECTION_TYPE_ORDER = ['ice_p2p', 'ice_turn', 'relay'] as const;
+export const LOGIN_RESULT_ORDER = ['success', 'failure'] as const;
+
+const NS_PER_MS = 1_000_000n;
+
+function sampleTimeMs(sample: Sample): number | undefined {
+  return sample.timestampNs === undefined ? undefined : Number(sample.timestampNs / NS_PER_MS);
+}
+
+class ExtremesAcc {
+  min: number | undefined;
+  max: number | undefined;
+  count = 0;
+
+  add(v: number): void {
+    this.count++;
+    if (this.min === undefined || v < this.min) this.min = v;
+    if (this.max === undefined || v > this.max) this.max = v;
+  }
+
+  result(): Extremes {
+    return { min: this.min, max: this.max, count: this.count };
+  }
+}
+
+/**
+ * Algorithm R with a fixed-seed generator: every point has the same chance to be shown, and the
+ * same data always shows the same points.
+ */
+class Reservoir {
+  readonly #points: PlotPoint[] = [];
+  #seen = 0;
+  #state = 0x9e3779b9;
+
+  constructor(readonly limit: number) {}
+
+  add(p: PlotPoint): void {
+    this.#seen++;
+    if (this.#points.length < this.limit) {
+      this.#points.push(p);
+      return;
+    }
+    const j = Math.floor(this.#random() * this.#seen);
+    if (j < this.limit) this.#points[j] = p;
+  }
+
+  #random(): number {
+    // xorshift32
+    let x = this.#state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#state = x >>> 0;
+    return this.#state / 4294967296;
+  }
+
+  result(): PointSeries {
+    const points = [...this.#points].sort((a, b) => a.t - b.t);
+    return { points, total: this.#seen, selection: 'uniform sample' };
+  }
+}
+
+class MeanAcc {
+  sum = 0;
+  count = 0;
+
+  add(v: number): void {
+    this.sum += v;
+    this.count++;
+  }
+
+  get mean(): number | undefined {
+    return this.count === 0 ? undefined : this.sum / this.count;
+  }
+}
+
+/** Slices in `order` first, then any other labels alphabetically. */
+export function orderedSlices(
+  counts: ReadonlyMap<string, number>,
+  order: readonly string[],
+): Slice[] {
+  const known = order.filter((l) => counts.has(l));
+  const others = [...counts.keys()].filter((l) => !order.includes(l)).sort();
+  return [...known, ...others].map((label) => ({ label, count: counts.get(label) ?? 0 }));
+}
+
+/** Last connection type per pair: later timestamps win; equal timestamps keep the first seen. */
+class PairTypes {
+  readonly #last = new Map<string, { t: bigint; type: string }>();
+  #overflow = 0;
+
+  constructor(readonly maxPairs: number) {}
+
+  add(pairId: string, t: bigint, type: string): void {
+    const seen = this.#last.get(pairId);
+    if (seen === undefined) {
+      if (this.#last.size >= this.maxPairs) {
+        this.#overflow++;
+        return;
+      }
+      this.#last.set(pairId, { t, type });
+    } else if (t > seen.t) {
+      seen.t = t;
+      seen.type = type;
+    }
+  }
+
+  /** Samples of pairs beyond the cap, not counted. */
+  get overflow(): number {
+    return this.#overflow;
+  }
+
+  slices(): Slice[] {
+    const counts = new Map<string, number>();
+    for (const { type } of this.#last.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
+    return orderedSlices(counts, CONNECTION_TYPE_ORDER);
+  }
+}
+
+function field(sample: Sample, name: string): number | undefined {
+  const v = sample.fields[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export class PanelAccumulator {
+  readonly #range: TimeRange;
+  readonly #syncExtremes = new ExtremesAcc();
+  readonly #totalExtremes = new ExtremesAcc();
+  readonly #syncPoints: Reservoir;
+  readonly #totalPoints: Reservoir;
+  readonly #loginPoints: Reservoir;
+  readonly #pairs: PairTypes;
+  readonly #stages = STAGE_BARS.map(() => new MeanAcc());
+  readonly #loginResults = new Map<string, number>();
+
+  constructor(range: TimeRange, limits: PanelLimits = DEFAULT_PANEL_LIMITS) {
+    if (!(limits.maxPoints >= 1) || !(limits.maxPairs >= 1)) {
+      throw new RangeError('panel limits must be at least 1');
+    }
+    this.#range = range;
+    this.#syncPoints = new Reservoir(limits.maxPoints);
+    this.#totalPoints = new Reservoir(limits.maxPoints);
+    this.#loginPoints = new Reservoir(limits.maxPoints);
+    this.#pairs = new PairTypes(limits.maxPairs);
+  }
+
+  /** Adds one sample; samples outside the range or without a timestamp are ignored. */
+  add(sample: Sample): void {
+    const t = sampleTimeMs(sample);
+    if (t === undefined || t < this.#range.from || t > this.#range.to) return;
+    switch (sample.measurement) {
+      case 'netbird_sync': {
+        const v = field(sample, 'duration_seconds');
+        if (v === undefined) return;
+        this.#syncExtremes.add(v);
+        this.#syncPoints.add({ t, v });
+        return;
+      }
+      case 'netbird_peer_connection': {
+        const total = field(sample, 'total_seconds');
+        if (total === undefined) return;
+        this.#totalExtremes.add(total);
+        this.#totalPoints.add({ t, v: total });
+        STAGE_BARS.forEach((bar, i) => {
+          const v = field(sample, bar.field);
+          if (v !== undefined) this.#stages[i]?.add(v);
+        });
+        const pair = sample.tags.connection_pair_id;
+        const type = sample.tags.connection_type;
+        // The reference's Flux drops rows without these tags when it groups by them.
+        if (pair && type && sample.timestampNs !== undefined) {
+          this.#pairs.add(pair, sample.timestampNs, type);
+        }
+        return;
+      }
+      case 'netbird_login': {
+        const v = field(sample, 'duration_seconds');
+        if (v === undefined) return;
+        const result = sample.tags.result || 'unknown';
+        this.#loginPoints.add({ t, v, group: result });
+        this.#loginResults.set(result, (this.#loginResults.get(result) ?? 0) + 1);
+        return;
+      }
+    }
+  }
+
+  result(): DashboardData {
+    const overflow = this.#pairs.overflow;
+    return {
+      range: this.#range,
+      syncDurationExtremes: this.#syncExtremes.result(),
+      totalConnectionTimeExtremes: this.#totalExtremes.result(),
+      syncDuration: this.#syncPoints.result(),
+      iceVsRelay: this.#pairs.slices(),
+      connectionStageDurations: STAGE_BARS.map((bar, i) => ({
+        label: bar.label,
+        value: this.#stages[i]?.mean,
+        count: this.#stages[i]?.count ?? 0,
+      })),
+      totalConnectionTime: this.#totalPoints.result(),
+      loginDuration: this.#loginPoints.result(),
+      loginSuccessVsFailure: orderedSlices(this.#loginResults, LOGIN_RESULT_ORDER),
+      ...(overflow > 0
+        ? {
+            truncated: `ICE vs Relay: ${overflow} samples of pairs beyond the ${this.#pairs.maxPairs}-pair limit are not counted`,
+          }
+        : {}),
+    };
+  }
+}
+
+/** All eight panels from samples in one pass. */
+export function computePanels(
+  samples: Iterable<Sample>,
+  range: TimeRange,
+  limits: PanelLimits = DEFAULT_PANEL_LIMITS,
+): DashboardData {
+  const acc = new PanelAccumulator(range, limits);
+  for (const s of samples) acc.add(s);
+  return acc.result();
+}

@@ -1,0 +1,65 @@
+import { EmbeddedStore } from './embedded-store.js';
+import { createInfluxV1Sink, influxV1Target, isInfluxV1WriteUrl } from './influx-v1.js';
+import { createInfluxV2Sink, influxV2Target, isInfluxV2WriteUrl } from './influx-v2.js';
+import { type Sink, SinkConfigError, type SinkKind } from './sink.js';
+
+/** Picks the sink from INFLUXDB_URL: `/api/v2/write` → v2, `/write` → v1, empty → embedded store. */
+
+export interface SinkSettings {
+  readonly influxdbUrl: string;
+  readonly influxdbToken: string;
+  readonly upstreamTimeoutMs: number;
+  readonly upstreamGzip: boolean;
+  readonly dataDir: string;
+  readonly retentionDays: number;
+  readonly retentionBytes: number;
+  readonly storeDatabase: string;
+}
+
+/** Which sink the settings select; throws a {@link SinkConfigError} if they cannot work. */
+export function sinkKind(settings: Pick<SinkSettings, 'influxdbUrl' | 'influxdbToken'>): SinkKind {
+  const raw = settings.influxdbUrl.trim();
+  if (raw === '') return 'embedded';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SinkConfigError(`INFLUXDB_URL is not a URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SinkConfigError(`INFLUXDB_URL must be http or https, got ${url.protocol}`);
+  }
+  // Checking the whole target here reports a bad URL at startup, not on the first push.
+  if (isInfluxV2WriteUrl(url)) {
+    influxV2Target(raw, settings.influxdbToken);
+    return 'influxdb-v2';
+  }
+  if (isInfluxV1WriteUrl(url)) {
+    influxV1Target(raw, settings.influxdbToken);
+    return 'influxdb-v1';
+  }
+  throw new SinkConfigError(
+    `INFLUXDB_URL ${url.origin}${url.pathname}: the path must end in /api/v2/write (InfluxDB 2.x/3.x, VictoriaMetrics) or /write (InfluxDB 1.x)`,
+  );
+}
+
+export async function openSink(settings: SinkSettings): Promise<Sink> {
+  const options = {
+    token: settings.influxdbToken,
+    timeoutMs: settings.upstreamTimeoutMs,
+    gzip: settings.upstreamGzip,
+  };
+  switch (sinkKind(settings)) {
+    case 'influxdb-v2':
+      return createInfluxV2Sink(settings.influxdbUrl.trim(), options);
+    case 'influxdb-v1':
+      return createInfluxV1Sink(settings.influxdbUrl.trim(), options);
+    case 'embedded':
+      return EmbeddedStore.open({
+        dataDir: settings.dataDir,
+        retentionDays: settings.retentionDays,
+        retentionBytes: settings.retentionBytes,
+        database: settings.storeDatabase,
+      });
+  }
+}

@@ -1,0 +1,169 @@
+import type { Sample } from '../schema.js';
+import { LineBuffer } from './line-buffer.js';
+
+/**
+ * InfluxDB line-protocol encoding (DESIGN decision 3). Pure: samples in, text out; the bytes
+ * are written by line-protocol-bytes.ts (test/helpers/reference-line-protocol.ts holds the
+ * same rules written the plain way, which the tests compare it with).
+ *
+ * The output means the same to InfluxDB 1.x, 2.x and 3.x:
+ * - commas, spaces and (outside the measurement) equals signs are backslash-escaped;
+ * - backslashes, control characters and lone surrogates cannot be carried portably (1.x and 2.x read `\\`
+ *   differently, a trailing `\` escapes the delimiter, a newline splits the line), so in names
+ *   and tag values each one is replaced by `_` and counted;
+ * - empty tag values are left out (InfluxDB rejects `k=`);
+ * - field keys are sorted in byte order; numbers use the shortest form that parses back to the
+ *   same float64; NaN and ±Infinity are refused.
+ */
+
+export interface EncodeStats {
+  /** Characters replaced by `_` because they cannot be carried portably. */
+  replacedChars: number;
+}
+
+export class LineProtocolEncodeError extends Error {
+  override name = 'LineProtocolEncodeError';
+}
+
+function byteOrder(a: string, b: string): number {
+  // Code-unit order equals byte order for the ASCII keys InfluxDB users have.
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Writes one line (without its newline) into `out`, stamped with `timestampNs`. Checks come in
+ * the order the text is written, so on an error the replacements counted so far are those of
+ * the string encoder before it.
+ */
+function writeLine(out: LineBuffer, sample: Sample, timestampNs: bigint | undefined): void {
+  const measurement = sample.measurement;
+  if (measurement === '') throw new LineProtocolEncodeError('empty measurement name');
+  out.measurement(measurement);
+  const tags = sample.tags;
+  for (const key in tags) {
+    const value = tags[key];
+    if (value === undefined || value === '' || key === '') continue;
+    out.tag(key, value);
+  }
+  // Fast path: fields already in byte order (the schema writes them so) and all finite go out
+  // as they come; otherwise the written part is undone and the fields are sorted first.
+  const fields = sample.fields;
+  const fieldsStart = out.length;
+  const replacedBefore = out.replaced;
+  let previous = '';
+  let separator = 0x20; // space, then commas
+  for (const key in fields) {
+    const value = fields[key] as number;
+    if (key < previous || !Number.isFinite(value)) {
+      out.length = fieldsStart;
+      out.replaced = replacedBefore;
+      separator = 0;
+      break;
+    }
+    out.fieldKey(separator, key);
+    out.number(value);
+    separator = 0x2c;
+    previous = key;
+  }
+  if (separator !== 0x2c) writeSortedFields(out, sample);
+  if (timestampNs !== undefined) {
+    out.reserve(1);
+    out.byte(0x20);
+    out.timestamp(timestampNs);
+  }
+}
+
+function writeSortedFields(out: LineBuffer, sample: Sample): void {
+  const fields = sample.fields;
+  const keys = Object.keys(fields);
+  if (keys.length === 0) {
+    throw new LineProtocolEncodeError(`${sample.measurement}: a line needs at least one field`);
+  }
+  keys.sort(byteOrder);
+  let separator = 0x20;
+  for (const key of keys) {
+    const value = fields[key] as number;
+    if (!Number.isFinite(value)) {
+      throw new LineProtocolEncodeError(
+        `${sample.measurement}: field ${key} is ${value}; NaN and Infinity cannot be written`,
+      );
+    }
+    out.fieldKey(separator, key);
+    out.number(value);
+    separator = 0x2c;
+  }
+}
+
+/** Kept between single-line encodes; dropped when a long line made it grow past this. */
+const SCRATCH_KEEP_BYTES = 64 * 1024;
+let scratch: LineBuffer | undefined;
+
+function encodeOne(sample: Sample, timestampNs: bigint | undefined, stats?: EncodeStats): string {
+  // Taken while in use, so a re-entrant call (from a getter on the sample) gets its own.
+  const out = scratch ?? new LineBuffer(256);
+  scratch = undefined;
+  out.reset();
+  try {
+    writeLine(out, sample, timestampNs);
+    return out.toString();
+  } finally {
+    if (stats !== undefined) stats.replacedChars += out.replaced;
+    if (out.bytes.length <= SCRATCH_KEEP_BYTES) scratch = out;
+  }
+}
+
+/** One line, without the trailing newline. */
+export function encodeLine(sample: Sample, stats?: EncodeStats): string {
+  return encodeOne(sample, sample.timestampNs, stats);
+}
+
+/** One line for `sample` stamped with `timestampNs` (its own timestamp, if any, is ignored). */
+export function encodeLineAt(sample: Sample, timestampNs: bigint, stats?: EncodeStats): string {
+  return encodeOne(sample, timestampNs, stats);
+}
+
+/** A first guess at a body's size, so a big body is rarely copied while it grows. */
+const BYTES_PER_LINE_GUESS = 256;
+const MAX_INITIAL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The buffer of the last string body, reused by the next while the garbage collector has not
+ * taken it: allocating a new 20 MiB buffer per body costs more than filling it. Held weakly,
+ * so an idle process keeps nothing.
+ */
+let lastBody: WeakRef<LineBuffer> | undefined;
+
+function bodyBuffer(samples: Iterable<Sample>): LineBuffer {
+  const kept = lastBody?.deref();
+  // Taken while in use, so a re-entrant call (from a generator of samples) gets its own.
+  lastBody = undefined;
+  if (kept !== undefined) {
+    kept.reset();
+    return kept;
+  }
+  const guess = Array.isArray(samples) ? samples.length * BYTES_PER_LINE_GUESS : 16 * 1024;
+  return new LineBuffer(Math.min(guess, MAX_INITIAL_BYTES));
+}
+
+function writeBody(out: LineBuffer, samples: Iterable<Sample>, stats: EncodeStats | undefined) {
+  try {
+    for (const sample of samples) {
+      writeLine(out, sample, sample.timestampNs);
+      out.reserve(1);
+      out.byte(0x0a);
+    }
+  } finally {
+    if (stats !== undefined) stats.replacedChars += out.replaced;
+  }
+}
+
+/** Newline-terminated lines, one per sample. */
+export function encodeLineProtocol(samples: Iterable<Sample>, stats?: EncodeStats): string {
+  const out = bodyBuffer(samples);
+  try {
+    writeBody(out, samples, stats);
+    return out.toString();
+  } finally {
+    lastBody = new WeakRef(out);
+  }
+}

@@ -1,0 +1,143 @@
+// The built-in dashboard reading InfluxDB 1.6 through InfluxQL must show what it computes from
+// the same samples in memory (the embedded-store path).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  InfluxqlError,
+  influxqlSource,
+  runInfluxql,
+} from '../../src/ingest/dashboard/influxql-source.js';
+import {
+  computePanels,
+  type DashboardData,
+  type PlotPoint,
+} from '../../src/ingest/dashboard/panels.js';
+import { influxCreateDatabase, influxWrite, uniqueName } from '../helpers/backend-clients.js';
+import { type DemoData, lineProtocol, recordDemoFleet } from '../helpers/demo-data.js';
+
+const url = inject('influxdbUrl');
+let db: string;
+let demo: DemoData;
+
+beforeAll(async () => {
+  db = uniqueName('dashboard');
+  await influxCreateDatabase(url, db);
+  demo = recordDemoFleet({ peers: 80, seed: 7, windowMs: 30 * 60_000 });
+  await influxWrite(url, db, lineProtocol(demo.samples), 'n');
+});
+
+const byTimeValue = (a: PlotPoint, b: PlotPoint) => a.t - b.t || a.v - b.v;
+const sorted = (points: readonly PlotPoint[]) => [...points].sort(byTimeValue);
+
+function expectSameDashboard(actual: DashboardData, expected: DashboardData): void {
+  expect(actual.syncDurationExtremes).toEqual(expected.syncDurationExtremes);
+  expect(actual.totalConnectionTimeExtremes).toEqual(expected.totalConnectionTimeExtremes);
+  expect(actual.iceVsRelay).toEqual(expected.iceVsRelay);
+  expect(actual.loginSuccessVsFailure).toEqual(expected.loginSuccessVsFailure);
+  actual.connectionStageDurations.forEach((bar, i) => {
+    const want = expected.connectionStageDurations[i];
+    expect(bar.label).toBe(want?.label);
+    expect(bar.count).toBe(want?.count);
+    expect(bar.value).toBeCloseTo(want?.value ?? Number.NaN, 9);
+  });
+  for (const key of ['syncDuration', 'totalConnectionTime', 'loginDuration'] as const) {
+    expect(actual[key].total, key).toBe(expected[key].total);
+    expect(sorted(actual[key].points), key).toEqual(sorted(expected[key].points));
+  }
+}
+
+describe('dashboard from InfluxDB 1.6 via InfluxQL', () => {
+  it('shows the same panels as the embedded computation on demo data', async () => {
+    const range = { from: demo.from, to: demo.to };
+    const source = influxqlSource({ url, database: db });
+    const actual = await source.load(range);
+    const expected = computePanels(demo.samples, range);
+    // The demo has pairs that changed type on reconnection, so "last per pair" is exercised.
+    const types = new Map<string, Set<string>>();
+    for (const s of demo.samples) {
+      const pair = s.tags.connection_pair_id;
+      if (s.measurement !== 'netbird_peer_connection' || pair === undefined) continue;
+      types.set(pair, (types.get(pair) ?? new Set()).add(s.tags.connection_type ?? ''));
+    }
+    expect([...types.values()].some((t) => t.size > 1)).toBe(true);
+    expect(expected.syncDuration.total).toBeGreaterThan(100);
+    expectSameDashboard(actual, expected);
+    expect(source.description).toContain(db);
+  });
+
+  it('follows the range: a sub-window shows only its samples', async () => {
+    const range = { from: demo.from + 10 * 60_000, to: demo.from + 20 * 60_000 };
+    const actual = await influxqlSource({ url, database: db }).load(range);
+    const expected = computePanels(demo.samples, range);
+    expect(expected.totalConnectionTime.total).toBeGreaterThan(0);
+    expect(expected.totalConnectionTime.total).toBeLessThan(
+      computePanels(demo.samples, { from: demo.from, to: demo.to }).totalConnectionTime.total,
+    );
+    expectSameDashboard(actual, expected);
+  });
+
+  it('bounds the point plots to the most recent points and keeps the counts exact', async () => {
+    const range = { from: demo.from, to: demo.to };
+    const limits = { maxPoints: 25, maxPairs: 1000 };
+    const actual = await influxqlSource({ url, database: db }).load(range, limits);
+    const full = computePanels(demo.samples, range);
+    for (const key of ['syncDuration', 'totalConnectionTime', 'loginDuration'] as const) {
+      expect(actual[key].points, key).toHaveLength(25);
+      expect(actual[key].total, key).toBe(full[key].total);
+      expect(actual[key].selection).toBe('most recent');
+      const all = sorted(full[key].points);
+      expect(
+        sorted(actual[key].points).map((p) => p.t),
+        key,
+      ).toEqual(all.slice(all.length - 25).map((p) => p.t));
+    }
+    expect(actual.syncDurationExtremes).toEqual(full.syncDurationExtremes);
+  });
+
+  it('reports InfluxDB errors with the failing statement', async () => {
+    await expect(
+      runInfluxql({ url, database: db }, ['SELECT nonsense FROM WHERE']),
+    ).rejects.toThrow(/error parsing query|found WHERE/);
+    await expect(
+      influxqlSource({ url, database: uniqueName('missing') }).load({ from: 0, to: 1 }),
+    ).rejects.toThrow(/database not found/);
+  });
+
+  it('bounds the response it reads', async () => {
+    const error = await influxqlSource({ url, database: db, maxResponseBytes: 1000 })
+      .load({ from: demo.from, to: demo.to })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfluxqlError);
+    expect(String(error)).toContain('larger than 1000 bytes');
+  });
+
+  it('gives up on an InfluxDB that does not answer, after the timeout', async () => {
+    // A fault a real server will not produce on demand: accept the request, never answer.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const error = await influxqlSource({
+        url: `http://127.0.0.1:${port}`,
+        database: db,
+        timeoutMs: 300,
+      })
+        .load({ from: 0, to: 1 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InfluxqlError);
+      expect(String(error)).toMatch(/timeout|aborted/i);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('fails clearly when InfluxDB cannot be reached', async () => {
+    const error = await influxqlSource({ url: 'http://127.0.0.1:9', database: db, timeoutMs: 2000 })
+      .load({ from: 0, to: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfluxqlError);
+    expect(String(error)).toContain('http://127.0.0.1:9/query');
+  });
+});

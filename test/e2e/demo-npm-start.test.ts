@@ -1,0 +1,220 @@
+// `npm start` as a user runs it: in a fresh copy of the repository (so its build cannot disturb
+// tests reading dist/), default flags, no exporter settings. The summary it prints must be what
+// the ingest's store holds. `--serve` must keep the dashboard up until Ctrl-C.
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedStore } from '../../src/ingest/sinks/embedded-store.js';
+import type { Sample } from '../../src/protocol/schema.js';
+import { ROOT, runCommand } from '../helpers/run-script.js';
+
+const SKIP = new Set(['node_modules', 'dist', '.tmp', '.git', 'coverage']);
+
+/** Environment without anything that would change the demo's defaults. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(NB_METRICS_|OTEL_|INGEST_|INFLUXDB_|DASHBOARD_)/.test(k)) env[k] = v;
+  }
+  return env;
+}
+
+let copy: string;
+beforeAll(async () => {
+  copy = await mkdtemp(join(tmpdir(), 'nbom-fresh-'));
+  await cp(ROOT, copy, {
+    recursive: true,
+    filter: (src) => !SKIP.has(relative(ROOT, src).split('/')[0] ?? ''),
+  });
+  // `npm install` would fill node_modules; the installed one is the same lockfile's.
+  await symlink(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+});
+afterAll(async () => {
+  await rm(copy, { recursive: true, force: true });
+});
+
+/** Type-7 quantile (linear between closest ranks), computed here independently of the demo. */
+function q(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  return (
+    (s[lo] as number) +
+    (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] as number) - (s[lo] as number))
+  );
+}
+
+/** "812 ms" / "4.04 s" / "3.24 min" / "0 ms" back to seconds. */
+function seconds(text: string): number {
+  const m = /^([\d.]+) (µs|ms|s|min)$/.exec(text.trim());
+  if (m === null) throw new Error(`not a duration: ${text}`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n / 1000 : m[2] === 'µs' ? n / 1e6 : m[2] === 'min' ? n * 60 : n;
+}
+
+/** Printed with three significant digits: equal to that precision. */
+function expectPrinted(printed: string, actual: number, what: string): void {
+  const value = seconds(printed);
+  const tolerance = Math.max(Math.abs(actual) * 0.005, 1e-9);
+  expect(
+    Math.abs(value - actual),
+    `${what}: printed ${printed}, store says ${actual}`,
+  ).toBeLessThanOrEqual(tolerance);
+}
+
+describe('npm start', () => {
+  it('runs the demo with defaults and prints a summary that matches the store', async () => {
+    const result = await runCommand('npm', ['start', '--silent'], {
+      cwd: copy,
+      env: cleanEnv(),
+      timeoutMs: 120_000,
+    });
+    const out = result.stdout;
+    expect(result.code, `${out}\n${result.stderr}`).toBe(0);
+    console.log(`npm start (build + demo) took ${(result.ms / 1000).toFixed(1)} s`);
+
+    // Progress while it runs, then the summary and the dashboard URL.
+    const progress = out.match(/^\[\s*[\d.]+s\/12s\]/gm) ?? [];
+    expect(progress.length).toBeGreaterThanOrEqual(5);
+    expect(out).toMatch(/^Dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard$/m);
+    expect(out).toContain("Summary (read back from the ingest's embedded store");
+
+    const samples: Sample[] = [];
+    const store = await EmbeddedStore.open({
+      dataDir: join(copy, '.tmp', 'demo-store'),
+      retentionDays: 30,
+      retentionBytes: 2 ** 30,
+    });
+    for await (const s of store.readSamples()) samples.push(s);
+    await store.close();
+    const of = (m: string) => samples.filter((s) => s.measurement === m);
+    const conns = of('netbird_peer_connection');
+    const logins = of('netbird_login');
+
+    // Counts.
+    const counts = /^ {2}samples\s+(.+)$/m.exec(out)?.[1] ?? '';
+    for (const m of [
+      'netbird_login',
+      'netbird_peer_connection',
+      'netbird_sync',
+      'netbird_sync_phase',
+    ]) {
+      expect(counts, m).toContain(`${m}=${of(m).length}`);
+    }
+    expect(of('netbird_peer_connection').length).toBeGreaterThan(1000);
+    expect(out).toMatch(
+      new RegExp(`reporting peers\\s+${new Set(samples.map((s) => s.tags.peer_id)).size}$`, 'm'),
+    );
+    const reconnections = conns.filter((s) => s.tags.attempt_type === 'reconnection').length;
+    expect(out).toMatch(
+      new RegExp(
+        `connection attempts\\s+${conns.length} \\(${conns.length - reconnections} initial, ${reconnections} reconnections\\)`,
+      ),
+    );
+
+    // p50 / p95 / max per stage, sync and login.
+    const stats: Array<[string, number[]]> = [
+      [
+        'stage signaling_to_connection',
+        conns.map((s) => s.fields.signaling_to_connection_seconds as number),
+      ],
+      [
+        'stage connection_to_wg_handshake',
+        conns.map((s) => s.fields.connection_to_wg_handshake_seconds as number),
+      ],
+      ['stage total', conns.map((s) => s.fields.total_seconds as number)],
+      ['sync', of('netbird_sync').map((s) => s.fields.duration_seconds as number)],
+      ['login', logins.map((s) => s.fields.duration_seconds as number)],
+    ];
+    for (const [label, values] of stats) {
+      const line = new RegExp(
+        `^  ${label}\\s+n=(\\d+)\\s+p50 (.+?)\\s+p95 (.+?)\\s+max (.+)$`,
+        'm',
+      ).exec(out);
+      expect(line, label).not.toBeNull();
+      expect(Number(line?.[1]), label).toBe(values.length);
+      expectPrinted(line?.[2] ?? '', q(values, 0.5), `${label} p50`);
+      expectPrinted(line?.[3] ?? '', q(values, 0.95), `${label} p95`);
+      expectPrinted(line?.[4] ?? '', Math.max(...values), `${label} max`);
+    }
+
+    // ICE vs relay: pairs by the type of their last connection.
+    const last = new Map<string, { t: bigint; type: string }>();
+    for (const s of conns) {
+      const pair = s.tags.connection_pair_id as string;
+      const t = s.timestampNs as bigint;
+      const seen = last.get(pair);
+      if (seen === undefined || t > seen.t)
+        last.set(pair, { t, type: s.tags.connection_type as string });
+    }
+    const pairsLine = /peer pairs\s+(\d+), by last connection type: (.+)$/m.exec(out);
+    expect(Number(pairsLine?.[1])).toBe(last.size);
+    for (const type of ['ice_p2p', 'ice_turn', 'relay']) {
+      const n = [...last.values()].filter((v) => v.type === type).length;
+      expect(n, type).toBeGreaterThan(0);
+      expect(pairsLine?.[2], type).toContain(`${type}=${n} `);
+    }
+
+    // Login success rate.
+    const ok = logins.filter((s) => s.tags.result === 'success').length;
+    const failed = logins.length - ok;
+    expect(failed).toBeGreaterThan(0);
+    const rate = /login success rate\s+([\d.]+)% \((\d+) success, (\d+) failure\)/.exec(out);
+    expect([Number(rate?.[2]), Number(rate?.[3])]).toEqual([ok, failed]);
+    expect(Number(rate?.[1])).toBeCloseTo((100 * ok) / logins.length, 1);
+  });
+
+  it('--serve keeps the ingest and the dashboard up until Ctrl-C', async () => {
+    const child = spawn(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [
+        'examples/demo/main.ts',
+        '--serve',
+        '--peers',
+        '20',
+        '--duration',
+        '1',
+        '--data-dir',
+        '.tmp/demo-serve',
+      ],
+      { cwd: copy, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no dashboard URL in time:\n${out}`)),
+          60_000,
+        );
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /^Dashboard: (\S+)$/m.exec(out);
+          if (m && out.includes('Serving; press Ctrl-C to stop.')) {
+            clearTimeout(timer);
+            resolve(m[1] as string);
+          }
+        });
+        child.once('exit', () => reject(new Error(`exited early:\n${out}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html.match(/<section class="panel/g)).toHaveLength(8);
+      expect(await (await fetch(new URL('/health', url))).text()).toBe('ok');
+      const config = (await (await fetch(new URL('/config', url))).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(config.server_url).toBe(new URL(url).origin);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

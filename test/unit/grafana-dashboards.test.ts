@@ -1,0 +1,317 @@
+// The Grafana dashboards, their provisioning, the compose stack and the collector config parse,
+// and reference only datasources, services, volumes, files and variables that exist.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  DASHBOARD_FILES,
+  INFLUXQL_DATASOURCE,
+  PROMETHEUS_DATASOURCE,
+} from '../../grafana/dashboard-definitions.js';
+import { INFLUXQL_PANEL_QUERIES } from '../../src/ingest/dashboard/influxql-queries.js';
+import { PANELS } from '../../src/ingest/dashboard/panels.js';
+import { parseYamlSubset, readYamlSubset, YamlSubsetError } from '../helpers/yaml-subset.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const at = (...parts: string[]) => join(ROOT, ...parts);
+
+interface Target {
+  refId: string;
+  datasource: { type: string; uid: string };
+  query?: string;
+  expr?: string;
+}
+interface Panel {
+  id: number;
+  title: string;
+  type: string;
+  datasource: { type: string; uid: string };
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets: Target[];
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: {
+    list: Array<{ name: string; type: string; datasource?: { type: string; uid: string } }>;
+  };
+}
+interface Compose {
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: { context: string; dockerfile: string };
+      environment?: Record<string, string>;
+      volumes?: string[];
+      depends_on?: string[] | Record<string, unknown>;
+      networks?: string[];
+      profiles?: string[];
+      command?: string[];
+      ports?: string[];
+    }
+  >;
+  volumes: Record<string, unknown>;
+  networks: Record<string, unknown>;
+}
+
+const dashboards = Object.keys(DASHBOARD_FILES).map(
+  (file) => JSON.parse(readFileSync(at('grafana', 'dashboards', file), 'utf8')) as Dashboard,
+);
+const datasources = (
+  readYamlSubset(at('grafana/provisioning/datasources/netbird.yaml')) as unknown as {
+    datasources: Array<{
+      uid: string;
+      type: string;
+      url: string;
+      secureJsonData?: Record<string, string>;
+    }>;
+  }
+).datasources;
+const compose = readYamlSubset(at('docker-compose.yml')) as unknown as Compose;
+
+describe('Grafana dashboards', () => {
+  it('are the committed output of grafana/dashboard-definitions.ts', () => {
+    for (const [file, build] of Object.entries(DASHBOARD_FILES)) {
+      const committed = JSON.parse(readFileSync(at('grafana', 'dashboards', file), 'utf8'));
+      expect(committed, `${file}: run npx tsx grafana/generate.ts`).toEqual(
+        JSON.parse(JSON.stringify(build())),
+      );
+    }
+  });
+
+  it('use only datasources the provisioning defines, by uid and type', () => {
+    const defined = new Set(datasources.map((d) => `${d.type}/${d.uid}`));
+    expect(defined).toEqual(
+      new Set([
+        `${INFLUXQL_DATASOURCE.type}/${INFLUXQL_DATASOURCE.uid}`,
+        `${PROMETHEUS_DATASOURCE.type}/${PROMETHEUS_DATASOURCE.uid}`,
+      ]),
+    );
+    for (const d of dashboards) {
+      for (const p of d.panels) {
+        expect(
+          defined.has(`${p.datasource.type}/${p.datasource.uid}`),
+          `${d.uid}: ${p.title}`,
+        ).toBe(true);
+        for (const t of p.targets) {
+          expect(
+            defined.has(`${t.datasource.type}/${t.datasource.uid}`),
+            `${p.title} ${t.refId}`,
+          ).toBe(true);
+        }
+      }
+      for (const v of d.templating.list) {
+        if (v.datasource)
+          expect(defined.has(`${v.datasource.type}/${v.datasource.uid}`)).toBe(true);
+      }
+    }
+  });
+
+  it('have unique uids, unique panel ids, panels inside the 24-column grid and a query per target', () => {
+    expect(new Set(dashboards.map((d) => d.uid)).size).toBe(dashboards.length);
+    for (const d of dashboards) {
+      expect(new Set(d.panels.map((p) => p.id)).size).toBe(d.panels.length);
+      for (const p of d.panels) {
+        expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+        expect(p.targets.length, p.title).toBeGreaterThan(0);
+        expect(new Set(p.targets.map((t) => t.refId)).size).toBe(p.targets.length);
+        for (const t of p.targets) expect((t.query ?? t.expr ?? '').trim(), p.title).not.toBe('');
+      }
+    }
+  });
+
+  it('InfluxQL: the eight reference panels, with the queries the built-in dashboard runs', () => {
+    const influx = dashboards.find((d) => d.uid === 'netbird-influxql-metrics');
+    expect(influx?.panels.map((p) => p.title).sort()).toEqual(PANELS.map((p) => p.title).sort());
+    for (const panel of PANELS) {
+      const grafana = influx?.panels.find((p) => p.title === panel.title);
+      expect(grafana?.targets.map((t) => t.query)).toEqual(INFLUXQL_PANEL_QUERIES[panel.id]);
+      for (const t of grafana?.targets ?? []) expect(t.query).toContain('$timeFilter');
+    }
+  });
+
+  it('PromQL: quantiles come from the histogram buckets', () => {
+    const prom = dashboards.find((d) => d.uid === 'netbird-promql-metrics');
+    const exprs = prom?.panels.flatMap((p) => p.targets.map((t) => t.expr ?? '')) ?? [];
+    const quantiles = exprs.filter((e) => e.includes('histogram_quantile'));
+    expect(quantiles.length).toBeGreaterThanOrEqual(6);
+    for (const e of quantiles) expect(e).toMatch(/_bucket"/);
+    expect(prom?.templating.list.map((v) => v.type)).toEqual(['adhoc']);
+  });
+});
+
+describe('Grafana provisioning', () => {
+  it('loads the dashboards from where compose mounts them', () => {
+    const providers = (
+      readYamlSubset(at('grafana/provisioning/dashboards/netbird.yaml')) as unknown as {
+        providers: Array<{ type: string; options: { path: string } }>;
+      }
+    ).providers;
+    const grafana = compose.services.grafana;
+    for (const p of providers) {
+      expect(p.type).toBe('file');
+      expect(grafana?.volumes).toContain(`./grafana/dashboards:${p.options.path}:ro`);
+    }
+    expect(grafana?.volumes).toContain('./grafana/provisioning:/etc/grafana/provisioning:ro');
+  });
+
+  it('points datasources at compose services and gets every variable it uses from the environment', () => {
+    for (const d of datasources) {
+      const host = new URL(d.url).hostname;
+      expect(Object.keys(compose.services), d.url).toContain(host);
+      for (const value of Object.values(d.secureJsonData ?? {})) {
+        for (const [, name] of value.matchAll(/\$\{(\w+)\}/g)) {
+          expect(Object.keys(compose.services.grafana?.environment ?? {})).toContain(name);
+        }
+      }
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const services = Object.keys(compose.services);
+
+  it('has the ingest (from our Dockerfile), InfluxDB 2 and Grafana', () => {
+    expect(services).toEqual(expect.arrayContaining(['ingest', 'influxdb', 'grafana']));
+    const ingest = compose.services.ingest;
+    expect(ingest?.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+    expect(existsSync(at(ingest?.build?.dockerfile ?? 'Dockerfile')), 'Dockerfile').toBe(true);
+    expect(compose.services.influxdb?.image).toMatch(/^influxdb:2/);
+    expect(compose.services.grafana?.image).toMatch(/^grafana\/grafana:/);
+    // The default stack runs without profiles; the OTel extras are opt-in.
+    for (const name of ['ingest', 'influxdb', 'grafana']) {
+      expect(compose.services[name]?.profiles).toBeUndefined();
+    }
+  });
+
+  it('references only services, volumes, networks and files it defines', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+      for (const dep of deps) expect(services, `${name} depends on ${dep}`).toContain(dep);
+      for (const net of s.networks ?? []) expect(Object.keys(compose.networks)).toContain(net);
+      for (const volume of s.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('./'))
+          expect(existsSync(at(source)), `${name}: ${source}`).toBe(true);
+        else expect(Object.keys(compose.volumes), `${name}: ${source}`).toContain(source);
+      }
+      // A profile-less service must not depend on a profiled one (compose would refuse).
+      if (s.profiles === undefined) {
+        for (const dep of deps)
+          expect(compose.services[dep]?.profiles, `${name} → ${dep}`).toBeUndefined();
+      }
+    }
+  });
+
+  it('needs only variables that .env.example documents (or that have defaults)', () => {
+    const example = readFileSync(at('.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    const text = readFileSync(at('docker-compose.yml'), 'utf8');
+    for (const [, name, modifier] of text.matchAll(/\$\{(\w+)(:?[-?])?[^}]*\}/g)) {
+      if (modifier?.endsWith('-')) continue;
+      expect(documented.has(name), `${name} is required by docker-compose.yml`).toBe(true);
+    }
+  });
+
+  it('gives the ingest only settings the ingest and its dashboard read', () => {
+    const sources = ['src/ingest/options.ts', 'src/ingest/dashboard/config.ts']
+      .map((f) => readFileSync(at(f), 'utf8'))
+      .join('\n');
+    for (const name of Object.keys(compose.services.ingest?.environment ?? {})) {
+      expect(sources, name).toContain(`'${name}'`);
+    }
+  });
+
+  it('wires the optional OTel profile: collector config, Prometheus scraping the collector', () => {
+    const collector = compose.services['otel-collector'];
+    const prometheus = compose.services.prometheus;
+    expect(collector?.profiles).toEqual(['otel']);
+    expect(prometheus?.profiles).toEqual(['otel']);
+    const mount = collector?.volumes?.[0]?.split(':') ?? [];
+    expect(collector?.command).toContain(`--config=${mount[1]}`);
+    const promConfig = readYamlSubset(at('examples/otel-collector/prometheus.yml')) as unknown as {
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+    };
+    const target = promConfig.scrape_configs[0]?.static_configs[0]?.targets[0] ?? '';
+    const collectorConfig = readYamlSubset(
+      at('examples/otel-collector/config.yaml'),
+    ) as unknown as {
+      exporters: { prometheus: { endpoint: string } };
+    };
+    expect(target).toBe(
+      `otel-collector:${collectorConfig.exporters.prometheus.endpoint.split(':')[1]}`,
+    );
+  });
+});
+
+describe('OpenTelemetry Collector config', () => {
+  it('receives OTLP and exports to Prometheus and InfluxDB, with every component defined', () => {
+    const c = readYamlSubset(at('examples/otel-collector/config.yaml')) as unknown as {
+      receivers: Record<string, unknown>;
+      processors: Record<string, unknown>;
+      exporters: Record<string, { endpoint?: string; bucket?: string; org?: string }>;
+      service: {
+        pipelines: Record<
+          string,
+          { receivers: string[]; processors: string[]; exporters: string[] }
+        >;
+      };
+    };
+    const metrics = c.service.pipelines.metrics;
+    expect(metrics?.receivers).toEqual(['otlp']);
+    expect(metrics?.exporters).toEqual(['prometheus', 'influxdb']);
+    for (const pipeline of Object.values(c.service.pipelines)) {
+      for (const r of pipeline.receivers) expect(Object.keys(c.receivers)).toContain(r);
+      for (const p of pipeline.processors) expect(Object.keys(c.processors)).toContain(p);
+      for (const e of pipeline.exporters) expect(Object.keys(c.exporters)).toContain(e);
+    }
+    // The InfluxDB exporter writes where compose's InfluxDB is set up.
+    const influx = compose.services.influxdb?.environment ?? {};
+    expect(c.exporters.influxdb?.org).toBe(influx.DOCKER_INFLUXDB_INIT_ORG);
+    expect(c.exporters.influxdb?.bucket).toBe(influx.DOCKER_INFLUXDB_INIT_BUCKET);
+    expect(new URL(c.exporters.influxdb?.endpoint ?? '').hostname).toBe('influxdb');
+  });
+});
+
+describe('the YAML subset reader these checks rely on', () => {
+  it('reads block and flow collections, quoting, comments and scalars', () => {
+    const text = [
+      '# head',
+      'a: 1',
+      'b: "x: #y"  # comment',
+      "c: 'it''s'",
+      'd: [1, "two", [3]]',
+      'e: { k: v, n: 2 }',
+      'f:',
+      '  - plain',
+      '  - key: value',
+      '    other: true',
+      'g:',
+      '- at key indent',
+      'h:',
+      'i: ./a:/b:ro',
+    ].join('\n');
+    expect(parseYamlSubset(text)).toEqual({
+      a: 1,
+      b: 'x: #y',
+      c: "it's",
+      d: [1, 'two', [3]],
+      e: { k: 'v', n: 2 },
+      f: ['plain', { key: 'value', other: true }],
+      g: ['at key indent'],
+      h: null,
+      i: './a:/b:ro',
+    });
+  });
+
+  it('refuses what it does not understand instead of guessing', () => {
+    expect(() => parseYamlSubset('a: &anchor 1')).toThrow(YamlSubsetError);
+    expect(() => parseYamlSubset('a: |\n  text')).toThrow(/line 1/);
+    expect(() => parseYamlSubset('a: 1\na: 2')).toThrow(/duplicate key a/);
+    expect(() => parseYamlSubset('a:\n    b: 1\n  c: 2')).toThrow(/line 3/);
+    expect(() => parseYamlSubset('a: [1, 2')).toThrow(/unclosed/);
+    expect(() => parseYamlSubset('---\na: 1')).toThrow(/documents/);
+  });
+});
