@@ -1,0 +1,162 @@
+// An admitted push: its body read through the caps and the in-flight budget into the validator,
+// then written to the sink; answered only once the sink has stored it.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type BodyResult, readBody } from '../body.js';
+import type { Logger } from '../logger.js';
+import type { IngestMetrics } from '../metrics.js';
+import { type Sink, SinkRejectedError } from '../sinks/sink.js';
+import { LineValidator, type ValidationSuccess } from '../validate/validate.js';
+import type { Admitted } from './admission.js';
+import type { BudgetClaim, InFlightBudget } from './budget.js';
+import {
+  bodyTooLarge,
+  busy,
+  INTERNAL_ERROR,
+  invalidBody,
+  invalidGzip,
+  type Replies,
+  type Reply,
+  sinkFailed,
+} from './replies.js';
+
+export interface PushLimits {
+  readonly maxBodyBytes: number;
+  readonly maxDecodedBytes: number;
+  readonly maxLines: number;
+  readonly maxLineBytes: number;
+  readonly retryAfterSeconds: number;
+}
+
+export interface PushContext {
+  readonly limits: PushLimits;
+  readonly budget: InFlightBudget;
+  readonly metrics: IngestMetrics;
+  readonly log: Logger;
+  readonly replies: Replies;
+}
+
+/** Handles a push that passed admission, storing it in the sink admission chose. */
+export async function handlePush(
+  req: IncomingMessage,
+  res: ServerResponse,
+  admitted: Admitted,
+  ctx: PushContext,
+): Promise<void> {
+  const { sink, fields } = admitted;
+  const claim = ctx.budget.enter(sink.forwardsGzip === true);
+  ctx.metrics.inFlight.add(1);
+  try {
+    const validator = new LineValidator({
+      maxLines: ctx.limits.maxLines,
+      maxLineLength: ctx.limits.maxLineBytes,
+      // Files imported later need each line's time; a database stamps lines itself.
+      missingTimestamp: sink.kind === 'embedded' ? BigInt(Date.now()) * 1_000_000n : undefined,
+    });
+    const body = await readValidated(req, admitted, validator, claim, ctx);
+    if (body.problem === 'aborted') return ctx.replies.aborted(fields);
+    // Unread body bytes may remain: the connection cannot be reused.
+    const close: OutgoingHttpHeaders = body.complete ? {} : { connection: 'close' };
+    const refused = bodyRefusal(body, claim.overBudget, close);
+    if (refused !== undefined) return ctx.replies.reply(res, refused, fields);
+    const result = validator.end();
+    if (!result.ok) {
+      ctx.metrics.invalidLines.inc([result.reason]);
+      return ctx.replies.reply(res, invalidBody(result, close), fields);
+    }
+    const failed = await store(res, sink, result, body, ctx, fields);
+    if (failed !== undefined) return ctx.replies.reply(res, failed, fields);
+    ctx.replies.stored(res, result, fields);
+  } finally {
+    claim.release();
+    ctx.metrics.inFlight.add(-1);
+  }
+}
+
+/** Reads the body into the validator, each decoded chunk reserved in the budget first. */
+async function readValidated(
+  req: IncomingMessage,
+  admitted: Admitted,
+  validator: LineValidator,
+  claim: BudgetClaim,
+  ctx: PushContext,
+): Promise<BodyResult> {
+  const body = await readBody(
+    req,
+    admitted.encoding,
+    { maxRawBytes: ctx.limits.maxBodyBytes, maxDecodedBytes: ctx.limits.maxDecodedBytes },
+    (chunk) => claim.takeDecoded(chunk) && validator.push(chunk),
+    { keepRaw: claim.keepRaw },
+  );
+  ctx.metrics.bytes.inc(['raw'], body.rawBytes);
+  ctx.metrics.bytes.inc(['decoded'], body.decodedBytes);
+  return body;
+}
+
+/**
+ * The answer for a body that could not be read whole; undefined when it was, or when the
+ * validator stopped it (then its failure is the answer).
+ */
+function bodyRefusal(
+  body: BodyResult,
+  overBudget: boolean,
+  close: OutgoingHttpHeaders,
+): Reply | undefined {
+  switch (body.problem) {
+    case 'raw too large':
+    case 'decoded too large':
+      return bodyTooLarge(close);
+    case 'invalid gzip':
+      return invalidGzip(body.message, close);
+    case 'stopped':
+      return overBudget ? busy(close) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Writes the lines to the sink, aborting the write when the client goes away first. Undefined
+ * when stored, else the answer for the failure.
+ */
+async function store(
+  res: ServerResponse,
+  sink: Sink,
+  result: ValidationSuccess,
+  body: BodyResult,
+  ctx: PushContext,
+  fields: Admitted['fields'],
+): Promise<Reply | undefined> {
+  const aborted = new AbortController();
+  const onGone = () => {
+    if (!res.writableFinished) aborted.abort();
+  };
+  res.once('close', onGone);
+  const started = performance.now();
+  try {
+    // Nothing normalised or skipped, and no newline added at the end: the lines forwarded are
+    // the decoded body byte for byte, so the client's gzip is them.
+    const unchanged =
+      result.normalisedLines === 0 &&
+      result.skippedLines === 0 &&
+      result.byteLength === body.decodedBytes;
+    const batch = {
+      pieces: result.pieces,
+      byteLength: result.byteLength,
+      lines: result.lines,
+      gzip: unchanged ? body.raw : undefined,
+    };
+    await sink.write(batch, aborted.signal);
+    ctx.metrics.upstreamRequests.inc([sink.kind, 'ok']);
+    return undefined;
+  } catch (error) {
+    const outcome = error instanceof SinkRejectedError ? 'rejected' : 'unavailable';
+    ctx.metrics.upstreamRequests.inc([sink.kind, outcome]);
+    const reply = sinkFailed(error, ctx.limits.retryAfterSeconds);
+    if (reply !== undefined) return reply;
+    ctx.log.error('sink failed unexpectedly', { error, ...fields });
+    return INTERNAL_ERROR;
+  } finally {
+    res.off('close', onGone);
+    ctx.metrics.upstreamDuration.observe([sink.kind], (performance.now() - started) / 1000);
+  }
+}
