@@ -1,9 +1,7 @@
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter as OtlpJsonExporter,
-} from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import type * as OtlpHttp from '@opentelemetry/exporter-metrics-otlp-http';
+import type * as OtlpProto from '@opentelemetry/exporter-metrics-otlp-proto';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { loadOptionalPeer } from './optional-peer.js';
 
 /**
  * OTLP/HTTP metric exporters from resolved settings (config.ts reads the standard
@@ -24,12 +22,20 @@ export interface OtlpSettings {
   readonly temporalityPreference: OtlpTemporality;
 }
 
-type ExporterOptions = NonNullable<ConstructorParameters<typeof OtlpProtobufExporter>[0]>;
+type ExporterOptions = NonNullable<ConstructorParameters<typeof OtlpProto.OTLPMetricExporter>[0]>;
 
-const TEMPORALITY: Readonly<Record<OtlpTemporality, AggregationTemporalityPreference>> = {
-  cumulative: AggregationTemporalityPreference.CUMULATIVE,
-  delta: AggregationTemporalityPreference.DELTA,
-  lowmemory: AggregationTemporalityPreference.LOWMEMORY,
+/** The exporter packages are optional peers, loaded only when OTLP is selected. */
+const HTTP_PACKAGE = '@opentelemetry/exporter-metrics-otlp-http';
+const PROTO_PACKAGE = '@opentelemetry/exporter-metrics-otlp-proto';
+
+/**
+ * The values of the exporter's `AggregationTemporalityPreference` enum, written out so that the
+ * protobuf exporter does not also need the JSON package loaded just for the enum.
+ */
+const TEMPORALITY: Readonly<Record<OtlpTemporality, OtlpHttp.AggregationTemporalityPreference>> = {
+  delta: 0,
+  cumulative: 1,
+  lowmemory: 2,
 };
 
 export function createOtlpExporter(settings: OtlpSettings): PushMetricExporter {
@@ -41,7 +47,10 @@ export function createOtlpExporter(settings: OtlpSettings): PushMetricExporter {
     compression: settings.compression as NonNullable<ExporterOptions['compression']>,
     temporalityPreference: TEMPORALITY[settings.temporalityPreference],
   };
-  return settings.protocol === 'http/json'
-    ? new OtlpJsonExporter(options)
-    : new OtlpProtobufExporter(options);
+  if (settings.protocol === 'http/json') {
+    const http = loadOptionalPeer<typeof OtlpHttp>(HTTP_PACKAGE, 'otlp');
+    return new http.OTLPMetricExporter(options);
+  }
+  const proto = loadOptionalPeer<typeof OtlpProto>(PROTO_PACKAGE, 'otlp');
+  return new proto.OTLPMetricExporter(options);
 }
