@@ -1,7 +1,5 @@
-/**
- * Client entry point (`netbird-otel-metrics`): recording, the OTel pipeline, the push to a
- * NetBird ingest and the line-protocol encoder. Server code lives behind `./ingest`.
- */
+// Client entry point (`netbird-otel-metrics`): recording, the OTel pipeline, the push to a
+// NetBird ingest and the line-protocol encoder. Server code lives behind `./ingest`.
 
 export {
   ClientMetrics,

@@ -1,7 +1,5 @@
-/**
- * Server entry point (`netbird-otel-metrics/ingest`): the validating ingest, its sinks, the
- * embedded store and the dashboard. Clients import `.` instead and never load this code.
- */
+// Server entry point (`netbird-otel-metrics/ingest`): the validating ingest, its sinks, the
+// embedded store and the dashboard. Clients import `.` instead and never load this code.
 export {
   createDashboardHandler,
   type DashboardHandler,

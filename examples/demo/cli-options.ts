@@ -1,4 +1,4 @@
-/** Command-line options of the demo (`npm start -- --peers 1000 --duration 20`). Pure. */
+// Command-line options of the demo (`npm start -- --peers 1000 --duration 20`). Pure.
 import { parseArgs } from 'node:util';
 
 export interface DemoOptions {

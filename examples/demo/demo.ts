@@ -1,10 +1,8 @@
-/**
- * The demo, end to end: an ingest server with its embedded store, `/config` and `/dashboard`;
- * a simulated fleet whose clients record through `ClientMetrics` and push exactly as NetBird
- * clients do (remote config, X-Peer-ID, gzip, retries); then a summary read back from the store.
- * `NB_METRICS_EXPORTER` switches what the clients export (OTel exporters share one
- * MeterProvider here, since the simulated clients share one process).
- */
+// The demo, end to end: an ingest server with its embedded store, `/config` and `/dashboard`;
+// a simulated fleet whose clients record through `ClientMetrics` and push exactly as NetBird
+// clients do (remote config, X-Peer-ID, gzip, retries); then a summary read back from the store.
+// `NB_METRICS_EXPORTER` switches what the clients export (OTel exporters share one
+// MeterProvider here, since the simulated clients share one process).
 import { createServer } from 'node:net';
 import {
   buildPipeline,

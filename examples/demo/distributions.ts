@@ -1,7 +1,5 @@
-/**
- * Seeded random numbers and the timing distributions of the simulated fleet. Pure: the same
- * seed gives the same fleet, so a demo run and its tests can be reproduced exactly.
- */
+// Seeded random numbers and the timing distributions of the simulated fleet. Pure: the same
+// seed gives the same fleet, so a demo run and its tests can be reproduced exactly.
 
 /** A random source in [0, 1). */
 export type Random = () => number;

@@ -1,9 +1,7 @@
-/**
- * The simulated NetBird fleet: who the peers are and what each of them does over a window of
- * simulated time (log in, sync, connect to other peers, lose connections and reconnect).
- * Pure and seeded: `planFleet` returns the same events for the same options; `runner.ts`
- * plays them into real `ClientMetrics` instances.
- */
+// The simulated NetBird fleet: who the peers are and what each of them does over a window of
+// simulated time (log in, sync, connect to other peers, lose connections and reconnect).
+// Pure and seeded: `planFleet` returns the same events for the same options; `runner.ts`
+// plays them into real `ClientMetrics` instances.
 import type { ConnectionType, SyncPhase } from 'netbird-otel-metrics';
 import {
   chance,
@@ -129,7 +127,7 @@ const SIGNALING_TO_CONNECTION: Readonly<Record<ConnectionType, LogNormal>> = {
 };
 /** True WireGuard handshake after the transport is active (WireGuard then rounds to seconds). */
 const HANDSHAKE: LogNormal = { median: 0.06, p95: 0.35 };
-/** The WireGuard watcher checks 30 s after the transport became active (reference §1.4). */
+/** NetBird's WireGuard watcher first checks 30 s after the transport became active. */
 const WATCHER_DELAY_MS = 30_000;
 
 const LOGIN_OK_CLOUD: LogNormal = { median: 0.9, p95: 2.8 };
@@ -161,7 +159,7 @@ const PHASE_WEIGHTS: Readonly<Record<SyncPhase, number>> = {
   lazy_exclude: 0.2,
 };
 const FULL_PHASES = Object.keys(PHASE_WEIGHTS) as SyncPhase[];
-/** A sync without a network map stops after these (reference §1.7). */
+/** A sync without a network map stops after these: later phases are never reached. */
 const CONFIG_ONLY_PHASES: readonly SyncPhase[] = ['netbird_config', 'checks', 'persist'];
 /** The rest of a sync is lock waits and bookkeeping outside any phase. */
 const PHASE_SHARE_OF_SYNC = 0.9;

@@ -1,4 +1,4 @@
-/** The demo's progress line. Pure. */
+// The demo's progress line. Pure.
 import type { FleetTally } from './runner.js';
 
 export interface Progress {

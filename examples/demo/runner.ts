@@ -1,8 +1,6 @@
-/**
- * Plays a fleet plan into real `ClientMetrics` instances, one per peer, in compressed time: the
- * plan's simulated window passes in `durationMs` of wall time, and every sample is stamped with
- * the simulated time of its event, so the run ends at "now" with the window behind it.
- */
+// Plays a fleet plan into real `ClientMetrics` instances, one per peer, in compressed time: the
+// plan's simulated window passes in `durationMs` of wall time, and every sample is stamped with
+// the simulated time of its event, so the run ends at "now" with the window behind it.
 import { type ClientMetrics, ConnectionStages } from 'netbird-otel-metrics';
 import type { FleetEvent, FleetPlan } from './fleet.js';
 
@@ -119,7 +117,7 @@ export class FleetPlayer {
     const client = this.#clients[e.peer] as ClientMetrics;
     const t = this.tally;
     if (client.agentInfo.peerId === '') {
-      // As the daemon does once a management client exists (reference §1.1): deployment type
+      // As the NetBird daemon does once a management client exists: deployment type
       // from the management URL, peer id from the WireGuard key. Push starts sending now.
       const peer = this.#plan.peers[e.peer];
       if (peer)

@@ -1,8 +1,6 @@
-/**
- * The demo's data folder: emptied at the start of each run so the summary covers this run only,
- * but only if it is empty or was made by the demo (a marker file says so), so a mistyped
- * `--data-dir` can never wipe someone's folder.
- */
+// The demo's data folder: emptied at the start of each run so the summary covers this run only,
+// but only if it is empty or was made by the demo (a marker file says so), so a mistyped
+// `--data-dir` can never wipe someone's folder.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 

@@ -1,9 +1,7 @@
-/**
- * What an operator wants to know after the run, computed from the samples the store holds:
- * counts, p50/p95/max of each connection stage, sync and login, ICE vs relay per peer pair
- * (last sample per `connection_pair_id`, as the dashboards count), and the login success rate.
- * Pure; `formatSummary` renders it for the terminal.
- */
+// What an operator wants to know after the run, computed from the samples the store holds:
+// counts, p50/p95/max of each connection stage, sync and login, ICE vs relay per peer pair
+// (last sample per `connection_pair_id`, as the dashboards count), and the login success rate.
+// Pure; `formatSummary` renders it for the terminal.
 import type { Sample } from 'netbird-otel-metrics';
 import { computePanels } from 'netbird-otel-metrics/ingest';
 

@@ -1,4 +1,4 @@
-/** Structured logs: one JSON object per line (`time`, `level`, `msg`, then the fields). */
+// Structured logs: one JSON object per line (`time`, `level`, `msg`, then the fields).
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

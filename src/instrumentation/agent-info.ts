@@ -2,7 +2,7 @@ import { endianness } from 'node:os';
 import type { DeploymentType } from '../protocol/schema.js';
 import { peerId } from './identifiers.js';
 
-/** The shared tags every sample carries (reference §1.1). */
+/** The shared tags every sample carries, copied into each sample when it is recorded. */
 export interface AgentInfo {
   readonly deploymentType: DeploymentType;
   readonly version: string;
@@ -15,8 +15,9 @@ export interface AgentInfo {
 const CLOUD_HOST = 'api.netbird.io';
 
 /**
- * DESIGN decision 1: the host of a URL or of `host[:port]`, lower-cased, equal to
- * `api.netbird.io` is cloud; empty input is unknown; anything else is self-hosted.
+ * The host of a URL or of `host[:port]`, lower-cased, equal to `api.netbird.io` is cloud;
+ * empty input is unknown; anything else is self-hosted. Only the host counts, so a port, a
+ * path or letter case cannot turn NetBird's cloud into a self-hosted deployment.
  */
 export function deploymentType(managementAddress: string): DeploymentType {
   const text = managementAddress.trim();

@@ -1,9 +1,3 @@
-/**
- * Per-attempt stage timestamps of one peer connection (reference §1.4). A new instance is
- * made for every connection open; `disconnected()` starts a reconnection attempt on the same
- * instance.
- */
-
 /** A point in time: a `Date` or epoch milliseconds. */
 export type TimeInput = Date | number;
 
@@ -23,6 +17,11 @@ function toMillis(at: TimeInput): number {
   return ms;
 }
 
+/**
+ * Per-attempt stage timestamps of one peer connection, as NetBird's Go client keeps them. A new
+ * instance is made for every connection open; `disconnected()` starts a reconnection attempt
+ * on the same instance.
+ */
 export class ConnectionStages {
   #signalingReceived: number | undefined;
   #connectionReady: number | undefined;
@@ -83,8 +82,8 @@ export class ConnectionStages {
   }
 
   /**
-   * Claims the current attempt for recording (DESIGN decision 8: at most one connection
-   * sample per attempt). Returns false when this attempt was already recorded.
+   * Claims the current attempt for recording: at most one connection sample per attempt, so
+   * a handshake seen again or a repeated call cannot count one connection twice. Returns false when this attempt was already recorded.
    */
   claimRecording(): boolean {
     if (this.#recordedAttempt === this.#attempt) return false;

@@ -1,10 +1,8 @@
+// Anonymised identifiers, computed as NetBird's Go client does. The hash is taken over the base64 *text* of the
+// WireGuard public key, so any client computes the same id for the same key.
 import { createHash } from 'node:crypto';
 import { PEER_ID_HEX_LENGTH } from '../protocol/peer-id.js';
 
-/**
- * Anonymised identifiers (reference §1.3). The hash is taken over the base64 *text* of the
- * WireGuard public key, so any client computes the same id for the same key.
- */
 function hash16(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, PEER_ID_HEX_LENGTH);
 }

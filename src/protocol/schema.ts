@@ -1,8 +1,6 @@
-/**
- * The one source of truth for what a NetBird metrics sample may contain. The client checks
- * every sample with it before the sample enters the store, and the ingest server checks every
- * pushed line with it, so a sample the client keeps is a sample the ingest accepts.
- */
+// The one source of truth for what a NetBird metrics sample may contain. The client checks
+// every sample with it before the sample enters the store, and the ingest server checks every
+// pushed line with it, so a sample the client keeps is a sample the ingest accepts.
 
 /** The OTel scope of every instrument this package creates (NetBird's and its own counters). */
 export const METER_NAME = 'netbird-otel-metrics';
@@ -38,13 +36,13 @@ export const SYNC_PHASES = [
 ] as const;
 export type SyncPhase = (typeof SYNC_PHASES)[number];
 
-/** Upper bound for every `*_seconds` field (DESIGN decision 10). */
+/** Upper bound for every `*_seconds` field: one day; anything longer is a broken clock. */
 export const MAX_DURATION_SECONDS = 86_400;
-/** Upper bound for a tag value, in UTF-8 bytes (reference §5.4). */
+/** Upper bound for a tag value, in UTF-8 bytes: NetBird's Go ingest refuses longer ones. */
 export const MAX_TAG_VALUE_BYTES = 64;
 
 export interface MeasurementSchema {
-  /** Tag keys in the order the reference emits them. */
+  /** Tag keys in the order NetBird's Go client writes them. */
   readonly tags: readonly string[];
   /** Field keys, sorted in byte order (the order they are written). */
   readonly fields: readonly string[];
@@ -106,7 +104,7 @@ export interface Sample {
   readonly timestampNs?: bigint;
 }
 
-/** Why a value is not allowed; the wording matches the reference ingest's messages. */
+/** Why a value is not allowed; the wording matches NetBird's Go ingest's messages. */
 export type SchemaViolation =
   | { kind: 'unknown measurement'; measurement: string }
   | { kind: 'unknown tag'; tag: string }
@@ -150,7 +148,10 @@ export function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
-/** The check every field value gets, on the client and in the ingest (DESIGN decision 5). */
+/**
+ * The check every field value gets, on the client and in the ingest, so a sample the client
+ * keeps is never refused on push.
+ */
 export function checkFieldValue(field: string, value: number): SchemaViolation | undefined {
   if (!Number.isFinite(value)) return { kind: 'non-finite value', field, value };
   if (value < 0) return { kind: 'negative value', field, value };
@@ -184,7 +185,7 @@ export function checkTag(
 
 /**
  * The client's check of a whole sample: everything the ingest checks, plus the closed tag
- * vocabularies and the presence of every field (the reference always writes all fields).
+ * vocabularies and the presence of every field (NetBird's Go client always writes all fields).
  */
 export function checkSample(sample: Sample): SchemaViolation | undefined {
   const schema = measurementSchema(sample.measurement);

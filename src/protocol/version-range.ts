@@ -1,27 +1,24 @@
+// Version eligibility for push (`version-since <= version < version-until` from the ingest's
+// `/config`), with the semantics of HashiCorp go-version, which the NetBird server side uses to write `version-since` and
+// `version-until`:
+//
+// - an optional leading `v`; any number of numeric segments, missing ones count as zero
+//   (`1.2` == `1.2.0`, `1.2.3.4` > `1.2.3`); leading zeros are ignored (`1.04` == `1.4`);
+// - a pre-release after `-` (or directly after the numbers when it starts with a letter, as
+//   go-version allows: `1.2.3beta`) sorts before the release (`1.2.3-beta` < `1.2.3`);
+// - build metadata after `+` is ignored (`1.2.3+build` == `1.2.3`);
+// - anything else (`development`, empty, whitespace around it) is not a version and is in no
+//   range.
+//
+// Pre-release parts are compared with semver's identifier order (numeric parts numerically and
+// before alphanumeric ones, alphanumeric parts in ASCII order). Where one pre-release has more
+// parts, go-version's rule decides: a missing part sorts before a numeric part but after an
+// alphanumeric one (`rc` < `rc.1`, but `alpha` > `alpha.beta`, unlike semver).
+//
+// One deliberate difference from go-version: versions with a different number of segments are
+// compared after zero padding *including* their pre-release (`1.2.3.0-beta` < `1.2.3`), where
+// go-version ignores the pre-release in that case.
 import semver from 'semver';
-
-/**
- * Version eligibility for push (reference §4, DESIGN decision 9), with the semantics of
- * HashiCorp go-version, which the NetBird server side uses to write `version-since` and
- * `version-until`:
- *
- * - an optional leading `v`; any number of numeric segments, missing ones count as zero
- *   (`1.2` == `1.2.0`, `1.2.3.4` > `1.2.3`); leading zeros are ignored (`1.04` == `1.4`);
- * - a pre-release after `-` (or directly after the numbers when it starts with a letter, as
- *   go-version allows: `1.2.3beta`) sorts before the release (`1.2.3-beta` < `1.2.3`);
- * - build metadata after `+` is ignored (`1.2.3+build` == `1.2.3`);
- * - anything else (`development`, empty, whitespace around it) is not a version and is in no
- *   range.
- *
- * Pre-release parts are compared with semver's identifier order (numeric parts numerically and
- * before alphanumeric ones, alphanumeric parts in ASCII order). Where one pre-release has more
- * parts, go-version's rule decides: a missing part sorts before a numeric part but after an
- * alphanumeric one (`rc` < `rc.1`, but `alpha` > `alpha.beta`, unlike semver).
- *
- * One deliberate difference from go-version: versions with a different number of segments are
- * compared after zero padding *including* their pre-release (`1.2.3.0-beta` < `1.2.3`), where
- * go-version ignores the pre-release in that case.
- */
 
 export interface GoVersion {
   /** Numeric segments, at least three (padded with zeros like go-version). */

@@ -1,6 +1,7 @@
 // Starts the real servers the integration tests talk to (InfluxDB 1.6, VictoriaMetrics 1.112,
 // Prometheus), each on a free loopback port with its own data folder, and stops them again.
-// Installed by scripts/install-backends.sh; start recipes in shared/reference/real-backends.md.
+// Installed by scripts/install-backends.sh from Debian packages; the flags each one starts with
+// are in its server spec below.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

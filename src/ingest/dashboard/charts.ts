@@ -1,11 +1,8 @@
+// Plain SVG charts rendered on the server: no script, no library, no build step, and a page
+// that is complete when it arrives (so it prints, screenshots and works without JavaScript).
+// Every value that came from a client (tag values) is escaped.
 import { escapeHtml, formatCount, formatPercent, formatSeconds, formatTick } from './format.js';
 import type { Bar, Extremes, PointSeries, Slice, TimeRange } from './panels.js';
-
-/**
- * Plain SVG charts rendered on the server: no script, no library, no build step, and a page
- * that is complete when it arrives (so it prints, screenshots and works without JavaScript).
- * Every value that came from a client (tag values) is escaped.
- */
 
 /** Grafana's classic palette, so the built-in dashboard and the Grafana ones look alike. */
 const COLORS: Readonly<Record<string, string>> = {
@@ -101,7 +98,7 @@ function timeTicks(range: TimeRange, maxTicks = 6): number[] {
 
 const PLOT = { width: 600, height: 230, left: 62, right: 12, top: 10, bottom: 26 };
 
-/** A scatter plot of durations over time (the reference's "points only, size 5" panels). */
+/** A scatter plot of durations over time (NetBird's Grafana "points only, size 5" panels). */
 export function pointsChart(
   series: PointSeries,
   range: TimeRange,
@@ -158,7 +155,7 @@ function arc(cx: number, cy: number, r: number, a0: number, a1: number): string 
   return `M ${p(a0)} A ${r} ${r} 0 ${a1 - a0 > Math.PI ? 1 : 0} 1 ${p(a1)}`;
 }
 
-/** A donut with a legend of counts and shares (the reference's pie panels). */
+/** A donut with a legend of counts and shares (NetBird's Grafana pie panels). */
 export function donutChart(slices: readonly Slice[], unit: string): string {
   const total = slices.reduce((n, s) => n + s.count, 0);
   const size = 200;
@@ -202,7 +199,7 @@ export function donutChart(slices: readonly Slice[], unit: string): string {
   return parts.join('');
 }
 
-/** Horizontal gradient bars, one per stage, label above its bar (the reference's bar gauge). */
+/** Horizontal gradient bars, one per stage, label above its bar (NetBird's Grafana bar gauge). */
 export function barsChart(bars: readonly Bar[]): string {
   const max = Math.max(0, ...bars.map((b) => b.value ?? 0));
   const width = 600;

@@ -1,4 +1,4 @@
-/** Text formatting for the dashboard: escaping, durations, times. Pure. */
+// Text formatting for the dashboard: escaping, durations, times. Pure.
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -43,7 +43,7 @@ function pad2(n: number): string {
 
 /**
  * `HH:MM` in UTC, or `MM-DD HH:MM` when the span crosses days. The page's script rewrites
- * these to the browser's time zone (reference dashboards use the browser's zone).
+ * these to the browser's time zone (as NetBird's Grafana dashboards do).
  */
 export function formatTick(t: number, withDate: boolean): string {
   const d = new Date(t);

@@ -1,15 +1,12 @@
+// HTTP routes of the built-in dashboard, for mounting in the ingest server (or any node:http
+// server): `GET <base>` is the page, `GET <base>/data.json` the same numbers as JSON.
+// `?range=1h` picks a preset; `?from=<ms>&to=<ms>` an explicit range.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml } from './format.js';
 import { PAGE_SCRIPT, renderPage } from './page.js';
 import { DEFAULT_PANEL_LIMITS, type PanelLimits, type TimeRange } from './panels.js';
 import type { DashboardSource } from './source.js';
-
-/**
- * HTTP routes of the built-in dashboard, for mounting in the ingest server (or any node:http
- * server): `GET <base>` is the page, `GET <base>/data.json` the same numbers as JSON.
- * `?range=1h` picks a preset; `?from=<ms>&to=<ms>` an explicit range.
- */
 
 export interface DashboardHandlerOptions {
   source: DashboardSource;

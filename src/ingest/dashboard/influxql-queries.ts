@@ -1,21 +1,18 @@
+// The InfluxQL behind each panel of the dashboard. The Grafana dashboard
+// (grafana/dashboards/netbird-influxql.json) runs exactly these texts with Grafana's
+// `$timeFilter`, and the built-in dashboard runs them with the same filter filled in, so both
+// show the same numbers; a test keeps the two in step.
+//
+// Plain InfluxQL (no Flux): it runs on InfluxDB 1.x, on 2.x through the v1 `/query`
+// compatibility API (needs a DBRP mapping), and on 3.x.
+//
+// ICE vs Relay counts the *last* connection type per `connection_pair_id`, as NetBird's
+// Flux query does (a reconnection over another transport, and the two ends of one pair, count once).
+// The subquery takes the last row per pair with its `connection_type`; the outer filter then
+// applies to that row's type (tested on InfluxDB 1.6: a pair whose last type differs from an
+// earlier one is counted under the last type only). One query per type, because an outer
+// `GROUP BY "connection_type"` would regroup by the raw tag and count every type a pair had.
 import { CONNECTION_TYPE_ORDER, type PanelId, STAGE_BARS, type TimeRange } from './panels.js';
-
-/**
- * The InfluxQL behind each panel of the dashboard. The Grafana dashboard
- * (grafana/dashboards/netbird-influxql.json) runs exactly these texts with Grafana's
- * `$timeFilter`, and the built-in dashboard runs them with the same filter filled in, so both
- * show the same numbers; a test keeps the two in step.
- *
- * Plain InfluxQL (no Flux): it runs on InfluxDB 1.x, on 2.x through the v1 `/query`
- * compatibility API (needs a DBRP mapping), and on 3.x.
- *
- * ICE vs Relay counts the *last* connection type per `connection_pair_id`, as the reference's
- * Flux does (a reconnection over another transport, and the two ends of one pair, count once).
- * The subquery takes the last row per pair with its `connection_type`; the outer filter then
- * applies to that row's type (tested on InfluxDB 1.6: a pair whose last type differs from an
- * earlier one is counted under the last type only). One query per type, because an outer
- * `GROUP BY "connection_type"` would regroup by the raw tag and count every type a pair had.
- */
 
 export const TIME_FILTER = '$timeFilter';
 

@@ -1,3 +1,7 @@
+// The dashboard read from InfluxDB through InfluxQL (`GET /query`): InfluxDB 1.x directly, 2.x
+// through its v1 compatibility API (token auth, needs a DBRP mapping), 3.x likewise. It runs
+// the Grafana dashboard's own queries, plus counts, and a bounded, most-recent-first version of
+// the raw point queries so a large range cannot flood the page.
 import { INFLUXQL_PANEL_QUERIES, TIME_FILTER, withTimeFilter } from './influxql-queries.js';
 import {
   CONNECTION_TYPE_ORDER,
@@ -13,13 +17,6 @@ import {
   type TimeRange,
 } from './panels.js';
 import type { DashboardSource } from './source.js';
-
-/**
- * The dashboard read from InfluxDB through InfluxQL (`GET /query`): InfluxDB 1.x directly, 2.x
- * through its v1 compatibility API (token auth, needs a DBRP mapping), 3.x likewise. It runs
- * the Grafana dashboard's own queries, plus counts, and a bounded, most-recent-first version of
- * the raw point queries so a large range cannot flood the page.
- */
 
 export interface InfluxqlSourceOptions {
   /** Base URL, e.g. `http://127.0.0.1:8086`. */

@@ -1,3 +1,6 @@
+// The whole dashboard as one HTML document: the eight panels of NetBird's client-metrics
+// Grafana dashboard in a grid, a range picker, and the same 30 s refresh. A few lines of inline
+// script only rewrite the time labels into the browser's time zone.
 import { barsChart, donutChart, pointsChart, statChart } from './charts.js';
 import { escapeHtml, formatCount } from './format.js';
 import {
@@ -8,12 +11,6 @@ import {
   type PointSeries,
   type Slice,
 } from './panels.js';
-
-/**
- * The whole dashboard as one HTML document: the eight panels of reference §7.2 in a grid,
- * a range picker, and a 30 s refresh like the reference dashboard. A few lines of inline
- * script only rewrite the time labels into the browser's time zone.
- */
 
 export interface PageOptions {
   /** Where the data came from, e.g. `embedded store` or `InfluxDB http://…/ db metrics`. */

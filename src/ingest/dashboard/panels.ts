@@ -1,11 +1,8 @@
+// The data of the eight panels of NetBird's client-metrics Grafana dashboard, computed
+// from timestamped samples. Pure and streaming: `PanelAccumulator.add` takes one sample at a
+// time, memory is bounded (point plots keep a deterministic reservoir, the pair table has a cap),
+// and extremes, averages and counts stay exact whatever the bounds drop.
 import type { Sample } from '../../protocol/schema.js';
-
-/**
- * The data of the eight panels of NetBird's client-metrics dashboard (reference §7.2), computed
- * from timestamped samples. Pure and streaming: `PanelAccumulator.add` takes one sample at a
- * time, memory is bounded (point plots keep a deterministic reservoir, the pair table has a cap),
- * and extremes, averages and counts stay exact whatever the bounds drop.
- */
 
 export const PANELS = [
   { id: 'sync-duration-extremes', title: 'Sync Duration Extremes', kind: 'stat' },
@@ -262,7 +259,7 @@ export class PanelAccumulator {
         });
         const pair = sample.tags.connection_pair_id;
         const type = sample.tags.connection_type;
-        // The reference's Flux drops rows without these tags when it groups by them.
+        // NetBird's Flux query drops rows without these tags when it groups by them.
         if (pair && type && sample.timestampNs !== undefined) {
           this.#pairs.add(pair, sample.timestampNs, type);
         }

@@ -1,23 +1,20 @@
+// The sink when no database is configured: daily files of line protocol in a data folder,
+// `metrics-YYYY-MM-DD.lp` (UTC day of arrival). A file can be imported as it is with
+// `influx -import -path=FILE -precision=ns` (its `# DML` / `# CONTEXT-DATABASE` header lines
+// are what the importer needs, and comments to everything else) or POSTed to InfluxDB's
+// `/write?db=...&precision=n`.
+//
+// A write is acknowledged only after it is on disk (written, then `fdatasync`). Concurrent writes
+// share one append and one sync. A failed write is cut off again, so a file never holds half a
+// batch; a half line left by a crash is cut off when the store opens. Retention: files more than
+// `retentionDays` days old are deleted, and the oldest files go when the total would pass
+// `retentionBytes` (if today's file alone would, writes are refused with "unavailable").
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseLine } from '../../protocol/line-protocol/parse.js';
 import type { Sample } from '../../protocol/schema.js';
 import { type LineBatch, type Sink, SinkUnavailableError } from './sink.js';
-
-/**
- * The sink when no database is configured: daily files of line protocol in a data folder,
- * `metrics-YYYY-MM-DD.lp` (UTC day of arrival). A file can be imported as it is with
- * `influx -import -path=FILE -precision=ns` (its `# DML` / `# CONTEXT-DATABASE` header lines
- * are what the importer needs, and comments to everything else) or POSTed to InfluxDB's
- * `/write?db=...&precision=n`.
- *
- * A write is acknowledged only after it is on disk (written, then `fdatasync`). Concurrent writes
- * share one append and one sync. A failed write is cut off again, so a file never holds half a
- * batch; a half line left by a crash is cut off when the store opens. Retention: files more than
- * `retentionDays` days old are deleted, and the oldest files go when the total would pass
- * `retentionBytes` (if today's file alone would, writes are refused with "unavailable").
- */
 
 export interface EmbeddedStoreOptions {
   readonly dataDir: string;

@@ -1,13 +1,10 @@
+// InfluxDB 1.x `/write?db=...` (also VictoriaMetrics' `/write` and `/influx/write`, and the v1
+// compatibility API of InfluxDB 2.x/3.x). Precision is sent as `n`: 1.x knows only
+// `n, u, ms, s, m, h` and silently reads any other name, `ns` included, as nanoseconds.
+// Credentials: user and password in the URL (`http://user:pass@host/write?db=x`, sent as basic
+// auth), `u`/`p` query parameters, or INFLUXDB_TOKEN (`Authorization: Token`, 1.8+ and 2.x).
 import { SinkConfigError } from './sink.js';
 import { HttpUpstreamSink, safeUrl } from './upstream-http.js';
-
-/**
- * InfluxDB 1.x `/write?db=...` (also VictoriaMetrics' `/write` and `/influx/write`, and the v1
- * compatibility API of InfluxDB 2.x/3.x). Precision is sent as `n`: 1.x knows only
- * `n, u, ms, s, m, h` and silently reads any other name, `ns` included, as nanoseconds.
- * Credentials: user and password in the URL (`http://user:pass@host/write?db=x`, sent as basic
- * auth), `u`/`p` query parameters, or INFLUXDB_TOKEN (`Authorization: Token`, 1.8+ and 2.x).
- */
 
 export interface UpstreamTarget {
   readonly url: URL;

@@ -1,12 +1,9 @@
+// InfluxDB 2.x `/api/v2/write?org=...&bucket=...` (also InfluxDB 3.x and VictoriaMetrics'
+// `/api/v2/write`): org and bucket live in the query, precision is set to `ns`, and the token
+// goes in `Authorization: Token <INFLUXDB_TOKEN>` as in NetBird's Go ingest.
 import type { UpstreamSinkOptions, UpstreamTarget } from './influx-v1.js';
 import { SinkConfigError } from './sink.js';
 import { HttpUpstreamSink, safeUrl } from './upstream-http.js';
-
-/**
- * InfluxDB 2.x `/api/v2/write?org=...&bucket=...` (also InfluxDB 3.x and VictoriaMetrics'
- * `/api/v2/write`): org and bucket live in the query, precision is set to `ns`, and the token
- * goes in `Authorization: Token <INFLUXDB_TOKEN>` as in the reference ingest.
- */
 
 export function isInfluxV2WriteUrl(url: URL): boolean {
   return url.pathname.replace(/\/+$/, '').endsWith('/api/v2/write');

@@ -1,9 +1,8 @@
+// Picks the sink from INFLUXDB_URL: `/api/v2/write` → v2, `/write` → v1, empty → embedded store.
 import { EmbeddedStore } from './embedded-store.js';
 import { createInfluxV1Sink, influxV1Target, isInfluxV1WriteUrl } from './influx-v1.js';
 import { createInfluxV2Sink, influxV2Target, isInfluxV2WriteUrl } from './influx-v2.js';
 import { type Sink, SinkConfigError, type SinkKind } from './sink.js';
-
-/** Picks the sink from INFLUXDB_URL: `/api/v2/write` → v2, `/write` → v1, empty → embedded store. */
 
 export interface SinkSettings {
   readonly influxdbUrl: string;

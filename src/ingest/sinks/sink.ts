@@ -1,7 +1,5 @@
-/**
- * Where validated lines go. A sink resolves `write` only once it has taken the batch (stored on
- * disk, or acknowledged by the database), because the ingest answers 2xx only then.
- */
+// Where validated lines go. A sink resolves `write` only once it has taken the batch (stored on
+// disk, or acknowledged by the database), because the ingest answers 2xx only then.
 
 export type SinkKind = 'influxdb-v1' | 'influxdb-v2' | 'embedded';
 

@@ -1,3 +1,20 @@
+// Writes line protocol to an InfluxDB-compatible HTTP endpoint (InfluxDB 1.x/2.x/3.x,
+// VictoriaMetrics). 2xx: stored. 408, 429, 5xx, timeouts and transport errors: unavailable (the
+// client retries later). 401, 403 and 404 mean the ingest itself is misconfigured (token,
+// database, bucket): also unavailable, because a client that was told 4xx would drop valid
+// data for an operator's mistake. Other 4xx (the data itself): rejected, relayed with the
+// upstream's message.
+//
+// With `gzip` on (the default), the body goes compressed: InfluxDB 1.x applies its
+// `max-body-size` (25 MB by default) to the bytes on the wire, so a 50 MiB batch only fits
+// compressed. The client's own gzip is passed on when it decodes to exactly the lines forwarded
+// (re-compressing was the largest CPU cost of the ingest); a batch the validator changed is
+// compressed again only from `gzipMinBytes` on, since a small push costs more to compress than
+// to send.
+//
+// A kept-alive connection the upstream closed while it was idle fails the next request on it
+// before any answer; such a request is sent once more on a new connection instead of costing
+// the client a 503. Sending twice is safe: a point is identified by series and timestamp.
 import {
   type ClientRequest,
   Agent as HttpAgent,
@@ -18,26 +35,6 @@ import {
   SinkRejectedError,
   SinkUnavailableError,
 } from './sink.js';
-
-/**
- * Writes line protocol to an InfluxDB-compatible HTTP endpoint (InfluxDB 1.x/2.x/3.x,
- * VictoriaMetrics). 2xx: stored. 408, 429, 5xx, timeouts and transport errors: unavailable (the
- * client retries later). 401, 403 and 404 mean the ingest itself is misconfigured (token,
- * database, bucket): also unavailable, because a client that was told 4xx would drop valid
- * data for an operator's mistake. Other 4xx (the data itself): rejected, relayed with the
- * upstream's message.
- *
- * With `gzip` on (the default), the body goes compressed: InfluxDB 1.x applies its
- * `max-body-size` (25 MB by default) to the bytes on the wire, so a 50 MiB batch only fits
- * compressed. The client's own gzip is passed on when it decodes to exactly the lines forwarded
- * (re-compressing was the largest CPU cost of the ingest); a batch the validator changed is
- * compressed again only from `gzipMinBytes` on, since a small push costs more to compress than
- * to send.
- *
- * A kept-alive connection the upstream closed while it was idle fails the next request on it
- * before any answer; such a request is sent once more on a new connection instead of costing
- * the client a 503. Sending twice is safe: a point is identified by series and timestamp.
- */
 
 export interface HttpUpstreamOptions {
   readonly kind: Exclude<SinkKind, 'embedded'>;
