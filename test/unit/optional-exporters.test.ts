@@ -62,6 +62,14 @@ describe('loadOptionalPeer', () => {
     expect(loaded.OTLPMetricExporter).toBe(ProtobufExporter);
   });
 
+  it('advises the peer range of package.json for a missing exporter package', async () => {
+    const { peerDependencies } = (await import('../../package.json', { with: { type: 'json' } }))
+      .default;
+    const name = '@opentelemetry/exporter-prometheus';
+    const error = new MissingPeerError(name, 'prometheus', undefined);
+    expect(error.message).toContain(`npm install "${name}@${peerDependencies[name]}"`);
+  });
+
   it('names the missing package and the exporter that needs it', () => {
     const load = () => loadOptionalPeer('@opentelemetry/not-installed-anywhere', 'prometheus');
     expect(load).toThrow(MissingPeerError);

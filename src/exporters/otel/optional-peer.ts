@@ -22,8 +22,10 @@ export class MissingPeerError extends Error {
   readonly packageName: string;
 
   constructor(packageName: string, exporterName: string, cause: unknown) {
+    const range = peerRange(packageName);
+    const spec = range === undefined ? packageName : `"${packageName}@${range}"`;
     super(
-      `netbird-otel-metrics: exporter "${exporterName}" needs the package ${packageName}, which is not installed; add it with \`npm install ${packageName}\` or do not select "${exporterName}"`,
+      `netbird-otel-metrics: exporter "${exporterName}" needs the package ${packageName}, which is not installed; add it with \`npm install ${spec}\` or do not select "${exporterName}"`,
       { cause },
     );
     this.packageName = packageName;
@@ -36,4 +38,20 @@ const requireHere = createRequire(import.meta.url);
 function isNotFound(error: unknown, packageName: string): boolean {
   if (!(error instanceof Error) || !('code' in error)) return false;
   return error.code === 'MODULE_NOT_FOUND' && error.message.includes(`'${packageName}'`);
+}
+
+/**
+ * The version range our package.json accepts, so the advice names versions that fit this SDK
+ * rather than the newest release. Read only on this error path; the relative path is the same
+ * from src/ and from dist/.
+ */
+function peerRange(packageName: string): string | undefined {
+  try {
+    const manifest = requireHere('../../../package.json') as {
+      peerDependencies?: Record<string, string>;
+    };
+    return manifest.peerDependencies?.[packageName];
+  } catch {
+    return undefined;
+  }
 }
