@@ -5,8 +5,14 @@ import {
   type EncodeStats,
   encodeLine,
   encodeLineAt,
+  encodeStandardLine,
 } from '../../src/protocol/line-protocol/encode.js';
-import { escapeKey, formatFloat, referenceLine } from '../helpers/reference-line-protocol.js';
+import {
+  escapeKey,
+  escapeTagValue,
+  formatFloat,
+  referenceLine,
+} from '../helpers/reference-line-protocol.js';
 
 describe('encodeLine', () => {
   it('writes measurement, tags in given order, sorted fields and the ns timestamp', () => {
@@ -27,13 +33,28 @@ describe('encodeLine', () => {
     );
   });
 
-  it('escapes commas, spaces and equals signs', () => {
-    const line = encodeLine({
-      measurement: 'my meas,x=y',
-      tags: { 'k ey,=': 'v a,l=ue' },
-      fields: { 'f i,e=ld': 1 },
-    });
+  it('escapes commas, spaces and equals signs (standard variant)', () => {
+    const stats: EncodeStats = { replacedChars: 0 };
+    const line = encodeStandardLine(
+      { measurement: 'my meas,x=y', tags: { 'k ey,=': 'v a,l=ue' }, fields: { 'f i,e=ld': 1 } },
+      stats,
+    );
     expect(line).toBe('my\\ meas\\,x=y,k\\ ey\\,\\==v\\ a\\,l\\=ue f\\ i\\,e\\=ld=1');
+    expect(stats.replacedChars).toBe(0);
+  });
+
+  it('replaces spaces and commas in tag values for NetBird, and counts them', () => {
+    const stats: EncodeStats = { replacedChars: 0 };
+    const line = encodeLine(
+      { measurement: 'my meas,x=y', tags: { 'k ey,=': 'v a,l=ue' }, fields: { 'f i,e=ld': 1 } },
+      stats,
+    );
+    // Names keep their escapes; only the tag value differs from the standard variant.
+    expect(line).toBe('my\\ meas\\,x=y,k\\ ey\\,\\==v_a_l\\=ue f\\ i\\,e\\=ld=1');
+    expect(stats.replacedChars).toBe(2);
+    expect(
+      encodeLineAt({ measurement: 'm', tags: { version: '0.61.2 beta,2' }, fields: { v: 1 } }, 3n),
+    ).toBe('m,version=0.61.2_beta_2 v=1 3');
   });
 
   it('replaces backslashes and control characters, and counts them', () => {
@@ -79,11 +100,17 @@ describe('encodeLine', () => {
   it('never lets a tag value break out of its place', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (value) => {
-        const escaped = escapeKey(value);
-        // No raw delimiter survives unescaped, and nothing ends in a lone backslash.
-        expect(escaped).not.toMatch(/(^|[^\\])[ ,=]/);
-        expect(escaped).not.toMatch(/[\u0000-\u001f\u007f]/);
-        expect(escaped.replace(/\\[ ,=]/g, '')).not.toContain('\\');
+        for (const escaped of [escapeKey(value), escapeTagValue(value, 'standard')]) {
+          // No raw delimiter survives unescaped, and nothing ends in a lone backslash.
+          expect(escaped).not.toMatch(/(^|[^\\])[ ,=]/);
+          expect(escaped).not.toMatch(/[\u0000-\u001f\u007f]/);
+          expect(escaped.replace(/\\[ ,=]/g, '')).not.toContain('\\');
+        }
+        // For NetBird's Go ingest: no space or comma at all, escaped `=` the only backslash.
+        const netbird = escapeTagValue(value, 'netbird');
+        expect(netbird).not.toMatch(/[ ,\u0000-\u001f\u007f]/);
+        expect(netbird).not.toMatch(/(^|[^\\])=/);
+        expect(netbird.replace(/\\=/g, '')).not.toContain('\\');
       }),
       { numRuns: 1000 },
     );
@@ -166,12 +193,17 @@ describe('byte encoder', () => {
     fc.assert(
       fc.property(arbitrarySample, (sample) => {
         const expectedStats = { replacedChars: 0 };
-        const expected = referenceLine(sample, expectedStats);
+        const expected = referenceLine(sample, expectedStats, 'netbird');
+        const standardStats = { replacedChars: 0 };
+        const standard = referenceLine(sample, standardStats, 'standard');
         for (let repeat = 0; repeat < 2; repeat++) {
-          // The second time names come from the encoder's caches.
+          // The second time names come from the encoder's caches (one per variant).
           const stats = { replacedChars: 0 };
           expect(encodeLine(sample, stats)).toBe(expected);
           expect(stats).toEqual(expectedStats);
+          const statsStandard = { replacedChars: 0 };
+          expect(encodeStandardLine(sample, statsStandard)).toBe(standard);
+          expect(statsStandard).toEqual(standardStats);
         }
       }),
       { numRuns: 3000 },
@@ -225,6 +257,12 @@ describe('byte encoder', () => {
       const stats = { replacedChars: 0 };
       expect(encodeLineProtocol(samples, stats)).toBe(expected);
       expect(stats).toEqual(expectedStats);
+      // The standard variant fills its own caches in between: neither leaks into the other.
+      const standardStats = { replacedChars: 0 };
+      const standard = samples.map((s) => referenceLine(s, standardStats, 'standard'));
+      const ours = { replacedChars: 0 };
+      expect(samples.map((s) => encodeStandardLine(s, ours))).toEqual(standard);
+      expect(ours).toEqual(standardStats);
     }
   });
 

@@ -1,35 +1,22 @@
-/**
- * The byte-level half of the line-protocol encoder: a growing buffer that line-protocol.ts
- * writes names, escaped text, numbers and timestamps into as UTF-8, with no intermediate
- * strings. Building a body by string concatenation leaves V8 a rope of ~20 pieces per line
- * that the garbage collector copies until the end (measured: two thirds of the time).
- *
- * Escaping rules are those of line-protocol.ts (DESIGN decision 3): `,` and space (and `=`
- * outside the measurement) get a backslash; backslashes, control characters and lone
- * surrogates become `_` and are counted in `replaced`. Not re-entrant: one buffer per caller.
- */
-
-/** Per ASCII code: copy as is, backslash-escape, or replace by `_`. */
-const COPY = 0;
-const ESCAPE = 1;
-const REPLACE = 2;
-
-function asciiTable(escaped: string): Uint8Array {
-  const table = new Uint8Array(128);
-  for (let c = 0; c < 0x20; c++) table[c] = REPLACE;
-  table[0x7f] = REPLACE;
-  table[0x5c] = REPLACE; // backslash
-  for (const ch of escaped) table[ch.charCodeAt(0)] = ESCAPE;
-  return table;
-}
-
-/** Tag keys, tag values and field keys. */
-const KEY_CHARS = asciiTable(' ,=');
-/** Measurement names: `=` is an ordinary character there. */
-const MEASUREMENT_CHARS = asciiTable(' ,');
-
-const UNDERSCORE = 0x5f;
-const BACKSLASH = 0x5c;
+// The byte-level half of the line-protocol encoder (encode.ts): a growing buffer that names,
+// escaped text, numbers and timestamps are written into as UTF-8, with no intermediate strings.
+// Building a body by string concatenation leaves V8 a rope of ~20 pieces per line that the
+// garbage collector copies until the end (measured: two thirds of the time).
+import {
+  BACKSLASH,
+  COMMA,
+  DIGIT_0,
+  DOT,
+  ENCODE_COPY,
+  ENCODE_ESCAPE,
+  EQUALS,
+  KEY_ENCODING,
+  MEASUREMENT_ENCODING,
+  MINUS,
+  NETBIRD_TAG_VALUE_ENCODING,
+  STANDARD_TAG_VALUE_ENCODING,
+  UNDERSCORE,
+} from './chars.js';
 
 // Decimal digits of a 64-bit timestamp without BigInt arithmetic or String(bigint) (measured:
 // ~60 against ~80 ns with the copy): the value is read back as two 32-bit halves.
@@ -56,14 +43,30 @@ interface TagKey extends Escaped {
 }
 const CACHE_MAX_ENTRIES = 1024;
 const VALUES_PER_KEY = 32;
-/** Values cached over all tag keys; past it the tag-key cache starts again. */
+/** Values cached over all tag keys of one style; past it that style's cache starts again. */
 const MAX_CACHED_VALUES = 2048;
-let cachedValues = 0;
 /** Longer texts are escaped every time, so the caches' memory stays small. */
 const CACHE_MAX_CHARS = 64;
-const TAG_KEY_CACHE = new Map<string, TagKey>();
 const FIELD_KEY_CACHE = new Map<string, Escaped>();
 const MEASUREMENT_CACHE = new Map<string, Escaped>();
+
+/**
+ * How tag values are written (which bytes are escaped, which replaced), with the cache of
+ * `,key=value` pairs written that way: the same value reads differently in each style.
+ */
+export class TagValueStyle {
+  readonly keys = new Map<string, TagKey>();
+  cachedValues = 0;
+  constructor(readonly chars: Uint8Array) {}
+}
+
+/**
+ * For NetBird's Go ingest, which splits lines on raw spaces and commas whatever escapes them:
+ * spaces and commas in tag values become `_`.
+ */
+export const NETBIRD_TAG_VALUES = new TagValueStyle(NETBIRD_TAG_VALUE_ENCODING);
+/** For any InfluxDB: spaces and commas in tag values are backslash-escaped. */
+export const STANDARD_TAG_VALUES = new TagValueStyle(STANDARD_TAG_VALUE_ENCODING);
 
 function remember<T>(cache: Map<string, T>, text: string, entry: T): void {
   if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
@@ -73,16 +76,22 @@ function remember<T>(cache: Map<string, T>, text: string, entry: T): void {
 /** "0000" to "9999", four ASCII digits each: numbers are written four digits per lookup. */
 const DIGIT_GROUPS = new Uint8Array(40_000);
 for (let i = 0; i < 10_000; i++) {
-  DIGIT_GROUPS[i * 4] = 0x30 + Math.floor(i / 1000);
-  DIGIT_GROUPS[i * 4 + 1] = 0x30 + (Math.floor(i / 100) % 10);
-  DIGIT_GROUPS[i * 4 + 2] = 0x30 + (Math.floor(i / 10) % 10);
-  DIGIT_GROUPS[i * 4 + 3] = 0x30 + (i % 10);
+  DIGIT_GROUPS[i * 4] = DIGIT_0 + Math.floor(i / 1000);
+  DIGIT_GROUPS[i * 4 + 1] = DIGIT_0 + (Math.floor(i / 100) % 10);
+  DIGIT_GROUPS[i * 4 + 2] = DIGIT_0 + (Math.floor(i / 10) % 10);
+  DIGIT_GROUPS[i * 4 + 3] = DIGIT_0 + (i % 10);
 }
 
 /** Largest magnitude the decimal fast path of `number` handles exactly (see there). */
 const FAST_NUMBER_MAX = 4_000_000;
 const FAST_NUMBER_MIN = 1e-6;
 
+/**
+ * Line-protocol text as UTF-8 bytes. Names and keys are escaped by the tables in chars.ts;
+ * characters no reader carries the same way (backslashes, control characters, lone surrogates,
+ * and what a tag-value style replaces) become `_` and are counted in `replaced`. Not
+ * re-entrant: one buffer per caller.
+ */
 export class LineBuffer {
   bytes: Buffer;
   length = 0;
@@ -115,9 +124,11 @@ export class LineBuffer {
     this.bytes[this.length++] = code;
   }
 
-  /** `,key=value` for a tag, both escaped (from the caches when seen before). */
-  tag(key: string, value: string): void {
-    let entry = TAG_KEY_CACHE.get(key);
+  /** `,key=value` for a tag, the value written in `style` (from its cache when seen before). */
+  tag(key: string, value: string, style: TagValueStyle): void {
+    const cache = style.keys;
+    const chars = style.chars;
+    let entry = cache.get(key);
     if (entry !== undefined) {
       const hit = entry.values?.get(value);
       if (hit !== undefined) {
@@ -128,29 +139,29 @@ export class LineBuffer {
     } else {
       const start = this.length;
       const replaced = this.replaced;
-      this.delimited(0x2c, key, KEY_CHARS, 0x3d);
+      this.delimited(COMMA, key, KEY_ENCODING, EQUALS);
       if (key.length <= CACHE_MAX_CHARS) {
         entry = { ...this.since(start, replaced), values: new Map() };
-        remember(TAG_KEY_CACHE, key, entry);
+        remember(cache, key, entry);
       }
     }
     const values = entry?.values;
     if (entry === undefined || values === undefined || value.length > CACHE_MAX_CHARS) {
-      this.text(value, KEY_CHARS);
+      this.text(value, chars);
       return;
     }
     if (values.size >= VALUES_PER_KEY) {
       // Many distinct values (an id): stop caching this key's values.
       entry.values = undefined;
-      this.text(value, KEY_CHARS);
+      this.text(value, chars);
       return;
     }
     const start = this.length - entry.bytes.length;
     const replaced = this.replaced - entry.replaced;
-    this.text(value, KEY_CHARS);
-    if (++cachedValues > MAX_CACHED_VALUES) {
-      TAG_KEY_CACHE.clear();
-      cachedValues = 0;
+    this.text(value, chars);
+    if (++style.cachedValues > MAX_CACHED_VALUES) {
+      cache.clear();
+      style.cachedValues = 0;
     }
     values.set(value, this.since(start, replaced));
   }
@@ -166,7 +177,7 @@ export class LineBuffer {
     }
     const start = this.length;
     const replaced = this.replaced;
-    this.delimited(-1, key, KEY_CHARS, 0x3d);
+    this.delimited(-1, key, KEY_ENCODING, EQUALS);
     if (key.length <= CACHE_MAX_CHARS) remember(FIELD_KEY_CACHE, key, this.since(start, replaced));
   }
 
@@ -179,7 +190,7 @@ export class LineBuffer {
     }
     const start = this.length;
     const replaced = this.replaced;
-    this.text(name, MEASUREMENT_CHARS);
+    this.text(name, MEASUREMENT_ENCODING);
     if (name.length <= CACHE_MAX_CHARS) {
       remember(MEASUREMENT_CACHE, name, this.since(start, replaced));
     }
@@ -219,9 +230,9 @@ export class LineBuffer {
       const c = text.charCodeAt(i);
       if (c < 0x80) {
         const kind = table[c];
-        if (kind === COPY) {
+        if (kind === ENCODE_COPY) {
           bytes[n++] = c;
-        } else if (kind === ESCAPE) {
+        } else if (kind === ENCODE_ESCAPE) {
           bytes[n++] = BACKSLASH;
           bytes[n++] = c;
         } else {
@@ -277,7 +288,7 @@ export class LineBuffer {
   /** `value` below 10^9, zero-padded to nine digits; the caller has reserved room. */
   nineDigits(value: number): void {
     const high = Math.floor(value / 100_000_000);
-    this.bytes[this.length++] = 0x30 + high;
+    this.bytes[this.length++] = DIGIT_0 + high;
     this.eightDigits(value - high * 100_000_000);
   }
 
@@ -311,15 +322,15 @@ export class LineBuffer {
     if (magnitude >= FAST_NUMBER_MIN && magnitude < FAST_NUMBER_MAX) {
       const scaled = Math.round(magnitude * 1e9);
       if (scaled / 1e9 === magnitude) {
-        if (value < 0) this.byte(0x2d);
+        if (value < 0) this.byte(MINUS);
         const whole = Math.floor(magnitude);
         const fraction = scaled - whole * 1e9;
         this.unsigned(whole);
         if (fraction > 0) {
-          this.byte(0x2e);
+          this.byte(DOT);
           this.nineDigits(fraction);
           // Trailing zeros are not part of the shortest form.
-          while (this.bytes[this.length - 1] === 0x30) this.length--;
+          while (this.bytes[this.length - 1] === DIGIT_0) this.length--;
         }
         return;
       }

@@ -1,20 +1,15 @@
+// Reading line protocol back: the reading side of the embedded store (for dashboards and demos).
 import type { Sample } from '../schema.js';
-
-/**
- * Reads one line of line protocol back into a {@link Sample}: the reading side of the embedded
- * store (for dashboards and demos). Lines are expected to have passed the ingest's validation:
- * numeric fields only, escapes `\,` `\ ` `\=` in tag values. Throws on anything else.
- */
+import { BACKSLASH, COMMA, EQUALS, isDigit, isEscapableInKey, MINUS, SPACE } from './chars.js';
 
 export class LineParseError extends Error {
   override name = 'LineParseError';
 }
 
-const SPACE = 0x20;
-const COMMA = 0x2c;
-const EQ = 0x3d;
-const BACKSLASH = 0x5c;
-
+/**
+ * Reads one line into a {@link Sample}. Lines are expected to have passed the ingest's
+ * validation: numeric fields only, escapes `\,` `\ ` `\=` in tag values. Throws on anything else.
+ */
 export function parseLine(line: string): Sample {
   let i = 0;
   const n = line.length;
@@ -35,7 +30,7 @@ export function parseLine(line: string): Sample {
   const tags: Record<string, string> = {};
   while (line.charCodeAt(i) === COMMA) {
     i++;
-    const key = readToken(line, i, EQ);
+    const key = readToken(line, i, EQUALS);
     i = key.end + 1;
     const value = readToken(line, i, COMMA, SPACE);
     i = value.end;
@@ -46,7 +41,7 @@ export function parseLine(line: string): Sample {
   i++;
   const fields: Record<string, number> = {};
   while (true) {
-    const key = readToken(line, i, EQ);
+    const key = readToken(line, i, EQUALS);
     i = key.end + 1;
     let end = i;
     while (end < n && line.charCodeAt(end) !== COMMA && line.charCodeAt(end) !== SPACE) end++;
@@ -61,9 +56,26 @@ export function parseLine(line: string): Sample {
     i++;
   }
   if (i >= n) return { measurement, tags, fields };
-  const stamp = line.slice(i + 1);
-  if (!/^-?\d+$/.test(stamp)) throw new LineParseError(`bad timestamp: ${line}`);
-  return { measurement, tags, fields, timestampNs: BigInt(stamp) };
+  if (!isTimestamp(line, i + 1)) throw new LineParseError(`bad timestamp: ${line}`);
+  return { measurement, tags, fields, timestampNs: BigInt(line.slice(i + 1)) };
+}
+
+/**
+ * The timestamp of a line, read from the text after its last space, without parsing the rest
+ * (to skip lines out of a time range cheaply). That text is an integer only for a line with a
+ * timestamp: without one it is (the end of) a field, which has a `=`.
+ */
+export function trailingTimestamp(line: string): bigint | undefined {
+  const from = line.lastIndexOf(' ') + 1;
+  return isTimestamp(line, from) ? BigInt(line.slice(from)) : undefined;
+}
+
+/** Whether `line` from `from` to its end is a decimal integer (an optional `-`, then digits). */
+function isTimestamp(line: string, from: number): boolean {
+  let i = line.charCodeAt(from) === MINUS ? from + 1 : from;
+  if (i >= line.length) return false;
+  for (; i < line.length; i++) if (!isDigit(line.charCodeAt(i))) return false;
+  return true;
 }
 
 /** Text up to the first unescaped `stop` (or `alsoStop`), with escapes removed. */
@@ -79,8 +91,7 @@ function readToken(
     const c = line.charCodeAt(i);
     if (c === stop || c === alsoStop) return { text, end: i };
     if (c === BACKSLASH && i + 1 < line.length) {
-      const next = line.charCodeAt(i + 1);
-      if (next === COMMA || next === SPACE || next === EQ) {
+      if (isEscapableInKey(line.charCodeAt(i + 1))) {
         text += line[i + 1];
         i += 2;
         continue;
@@ -89,6 +100,6 @@ function readToken(
     text += line[i];
     i++;
   }
-  if (stop === EQ) throw new LineParseError(`missing "=": ${line}`);
+  if (stop === EQUALS) throw new LineParseError(`missing "=": ${line}`);
   return { text, end: i };
 }
