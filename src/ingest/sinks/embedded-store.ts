@@ -12,7 +12,7 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseLine } from '../../protocol/line-protocol/parse.js';
+import { parseLine, trailingTimestamp } from '../../protocol/line-protocol/parse.js';
 import type { Sample } from '../../protocol/schema.js';
 import { type LineBatch, type Sink, SinkUnavailableError } from './sink.js';
 
@@ -69,17 +69,6 @@ function toNs(at: Date | number | undefined): bigint | undefined {
   if (at === undefined) return undefined;
   const ms = at instanceof Date ? at.getTime() : at;
   return BigInt(Math.round(ms * 1000)) * 1000n;
-}
-
-const TIMESTAMP = /^-?\d+$/;
-
-/**
- * The timestamp of a line, read from the text after its last space. That text is all digits only
- * for a line with a timestamp: without one it is (the end of) a field, which has a `=`.
- */
-function trailingTimestamp(line: string): bigint | undefined {
-  const stamp = line.slice(line.lastIndexOf(' ') + 1);
-  return TIMESTAMP.test(stamp) ? BigInt(stamp) : undefined;
 }
 
 function inRange(t: bigint, from: bigint | undefined, to: bigint | undefined): boolean {
