@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import {
   type EncodeStats,
-  encodeLine,
+  encodeStandardLine,
   LineProtocolEncodeError,
 } from '../../protocol/line-protocol/encode.js';
 import type { Sample } from '../../protocol/schema.js';
@@ -74,7 +74,7 @@ export function resourceMetricsToLines(
           timestampNs: hrTimeToNs(point.endTime),
         };
         try {
-          lines.push(encodeLine(sample, encodeStats));
+          lines.push(encodeStandardLine(sample, encodeStats));
         } catch (error) {
           if (!(error instanceof LineProtocolEncodeError)) throw error;
           stats.skippedNonFinite++;
