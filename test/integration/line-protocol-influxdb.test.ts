@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { SampleStore } from '../../src/exporters/push/sample-store.js';
 import { encodeLineProtocol, type Sample } from '../../src/index.js';
+import { encodeStandardLine } from '../../src/protocol/line-protocol/encode.js';
 import {
   influxCreateDatabase,
   influxQuery,
@@ -19,17 +20,28 @@ beforeAll(async () => {
   await influxCreateDatabase(url, db);
 });
 
-/** The documented replacement: backslashes, control characters, lone surrogates → `_`. */
-const expectedTag = (value: string) =>
+type Style = 'netbird' | 'standard';
+
+/**
+ * The documented replacement: backslashes, control characters, lone surrogates → `_`; in the
+ * lines a NetBird client pushes also spaces and commas (NetBird's Go ingest splits on them).
+ */
+const expectedTag = (value: string, style: Style = 'netbird') =>
   value.replace(
-    /[\\\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    style === 'netbird'
+      ? /[\\\u0000-\u001f\u007f ,]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+      : /[\\\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
     '_',
   );
 
-async function roundTrip(measurement: string, samples: Sample[]) {
+async function roundTrip(measurement: string, samples: Sample[], style: Style = 'netbird') {
   const store = new SampleStore({ maxSamples: samples.length });
   const stored = samples.map((s) => store.add({ ...s, measurement }));
-  await influxWrite(url, db, encodeLineProtocol(stored), 'n');
+  const body =
+    style === 'netbird'
+      ? encodeLineProtocol(stored)
+      : stored.map((s) => `${encodeStandardLine(s)}\n`).join('');
+  await influxWrite(url, db, body, 'n');
   const series = await influxQuery(url, db, `SELECT * FROM "${measurement}"`, { epoch: 'ns' });
   const rows = series.flatMap(influxRows);
   return { stored, rows };
@@ -57,15 +69,17 @@ describe('line protocol against a real InfluxDB 1.6', () => {
       tags: { version, peer_id: `p${i}` },
       fields: { duration_seconds: [0.00005, 1234567, 0.1 + 0.2, 86400, 0, 1e-300][i % 6]! },
     }));
-    const { stored, rows } = await roundTrip('awkward', samples);
-    expect(rows).toHaveLength(samples.length);
-    const byPeer = new Map(rows.map((r) => [r.peer_id, r]));
-    for (const s of stored) {
-      const row = byPeer.get(s.tags.peer_id);
-      expect(row).toBeDefined();
-      expect(row?.version).toBe(expectedTag(s.tags.version!));
-      expect(row?.duration_seconds).toBe(s.fields.duration_seconds);
-      expect(row?.time).toBe(s.timestampNs);
+    for (const style of ['netbird', 'standard'] as const) {
+      const { stored, rows } = await roundTrip(`awkward_${style}`, samples, style);
+      expect(rows).toHaveLength(samples.length);
+      const byPeer = new Map(rows.map((r) => [r.peer_id, r]));
+      for (const s of stored) {
+        const row = byPeer.get(s.tags.peer_id);
+        expect(row).toBeDefined();
+        expect(row?.version).toBe(expectedTag(s.tags.version!, style));
+        expect(row?.duration_seconds).toBe(s.fields.duration_seconds);
+        expect(row?.time).toBe(s.timestampNs);
+      }
     }
   });
 
@@ -85,26 +99,29 @@ describe('line protocol against a real InfluxDB 1.6', () => {
           { minLength: 1, maxLength: 60 },
         ),
         async (records) => {
-          const measurement = `prop${run++}`;
-          const samples: Sample[] = records.map((r, i) => ({
-            measurement,
-            tags: { version: r.version, os: r.os, peer_id: `p${i}` },
-            fields: { duration_seconds: r.seconds },
-          }));
-          const { stored, rows } = await roundTrip(measurement, samples);
-          const byPeer = new Map(rows.map((r) => [r.peer_id, r]));
-          expect(byPeer.size).toBe(stored.length);
-          for (const s of stored) {
-            const row = byPeer.get(s.tags.peer_id)!;
+          for (const style of ['netbird', 'standard'] as const) {
+            const measurement = `prop${run++}`;
+            const samples: Sample[] = records.map((r, i) => ({
+              measurement,
+              tags: { version: r.version, os: r.os, peer_id: `p${i}` },
+              fields: { duration_seconds: r.seconds },
+            }));
+            const { stored, rows } = await roundTrip(measurement, samples, style);
+            const byPeer = new Map(rows.map((r) => [r.peer_id, r]));
+            expect(byPeer.size).toBe(stored.length);
             // Empty values are left out of the line, so InfluxDB has no tag there.
-            const tagOrNull = (v: string) => (expectedTag(v) === '' ? null : expectedTag(v));
-            expect(row.version ?? null).toBe(tagOrNull(s.tags.version!));
-            expect(row.os ?? null).toBe(tagOrNull(s.tags.os!));
-            expect(
-              Object.is(row.duration_seconds, s.fields.duration_seconds) ||
-                (row.duration_seconds === 0 && s.fields.duration_seconds === 0),
-            ).toBe(true);
-            expect(row.time).toBe(s.timestampNs);
+            const tagOrNull = (v: string) =>
+              expectedTag(v, style) === '' ? null : expectedTag(v, style);
+            for (const s of stored) {
+              const row = byPeer.get(s.tags.peer_id)!;
+              expect(row.version ?? null).toBe(tagOrNull(s.tags.version!));
+              expect(row.os ?? null).toBe(tagOrNull(s.tags.os!));
+              expect(
+                Object.is(row.duration_seconds, s.fields.duration_seconds) ||
+                  (row.duration_seconds === 0 && s.fields.duration_seconds === 0),
+              ).toBe(true);
+              expect(row.time).toBe(s.timestampNs);
+            }
           }
         },
       ),
