@@ -1,6 +1,6 @@
 // `npx tsx bench/profile.ts 1|2|3|4 [seconds]`: profiles the subject side of a benchmark with the
 // V8 CPU profiler and prints where the time goes (self time per function, and inclusive time),
-// the evidence README.md (Benchmarks) quotes for a missed target. The .cpuprofile file is kept under
+// the evidence docs/benchmarks.md quotes for a missed target. The .cpuprofile file is kept under
 // .tmp/profiles/ (open it in Chrome DevTools, or `node --cpu-prof`-compatible tools).
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
