@@ -43,8 +43,11 @@ function graphFrom(entry: string): ImportGraph {
   return readGraph(join(ROOT, ...rootParts), [file]);
 }
 
-const clientEntries = exportTargets(pkg.exports['.']);
-const serverEntries = [...exportTargets(pkg.exports['./ingest']), ...Object.values(pkg.bin)];
+// One file often serves several conditions (import, require, default): check each file once.
+const clientEntries = [...new Set(exportTargets(pkg.exports['.']))];
+const serverEntries = [
+  ...new Set([...exportTargets(pkg.exports['./ingest']), ...Object.values(pkg.bin)]),
+];
 
 describe('the built package keeps client and server apart', () => {
   it('package.json names the entry files', () => {
