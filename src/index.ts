@@ -7,7 +7,7 @@ export {
   type ClientMetricsStats,
   createClientMetrics,
 } from './client/client-metrics.js';
-export type { PushStats } from './client/export-controller.js';
+export type { DeliveryStats, PushStats } from './client/export-controller.js';
 export { ConfigError, type Env } from './config/env.js';
 export {
   CONFIG_DEFAULTS,

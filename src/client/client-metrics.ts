@@ -26,7 +26,7 @@ import {
   type Sample,
   type SyncPhase,
 } from '../protocol/schema.js';
-import { ExportController, type PushStats } from './export-controller.js';
+import { type DeliveryStats, ExportController, type PushStats } from './export-controller.js';
 
 /**
  * The façade a NetBird client calls. Each recording becomes one checked `Sample` that goes to
@@ -67,6 +67,8 @@ export interface ClientMetricsStats {
   stored: number;
   /** The NetBird push: requests, samples sent and dropped, retries, failures, state. */
   push: PushStats;
+  /** What the last `forceFlush()` or `shutdown()` could not deliver by its deadline. */
+  delivery: DeliveryStats;
 }
 
 /** Pair ids are hashed once per remote key; the cache is bounded like everything else. */
@@ -221,6 +223,7 @@ export class ClientMetrics {
       droppedBySize: s.droppedBySize,
       stored: this.store.size,
       push: this.#exports.pushStats(),
+      delivery: this.#exports.deliveryStats(),
     };
   }
 

@@ -8,10 +8,10 @@ import {
 } from '../exporters/export-config.js';
 import { buildPipeline, type Pipeline } from '../exporters/otel/pipeline.js';
 import {
-  InfluxPusher,
-  newPushCounters,
+  IngestPusher,
   type PushAgent,
   type PushCounters,
+  PushTally,
 } from '../exporters/push/ingest-pusher.js';
 import {
   type PushOptions,
@@ -22,16 +22,9 @@ import type { PushTarget } from '../exporters/push/push-target.js';
 import type { RemoteConfigSource } from '../exporters/push/remote-config.js';
 import type { SampleStore } from '../exporters/push/sample-store.js';
 import { registerSelfMetrics } from '../exporters/push/self-metrics.js';
+import { settleWithin } from '../exporters/send/deadline.js';
+import { type Scheduler, systemScheduler } from '../exporters/send/scheduler.js';
 import { isGoVersion } from '../protocol/version-range.js';
-
-/**
- * Everything that leaves the process, for one ClientMetrics: the OTel pipeline it built (if
- * any), the NetBird push and its on/off rules, and the counters about both.
- *
- * On/off: `startPush`/`stopPush` always act. Management's toggle
- * (`setPushEnabledByManagement`) acts only when push was not set explicitly — by the `push.enabled`
- * option or by a present `NB_METRICS_PUSH_ENABLED` (DESIGN decision 11).
- */
 
 export interface ExportControllerOptions extends MetricsExportOptions {
   /** The application's provider: our instruments go there and we build no pipeline. */
@@ -46,6 +39,8 @@ export interface ExportControllerOptions extends MetricsExportOptions {
   schemaRejections: () => number;
   /** Replaces the remote-config manager (tests, or a caller with its own source). */
   remoteConfig?: RemoteConfigSource;
+  /** Timers and clock of the push and of the flush and shutdown deadlines; for tests. */
+  scheduler?: Scheduler;
 }
 
 export interface PushStats extends Readonly<PushCounters> {
@@ -54,6 +49,28 @@ export interface PushStats extends Readonly<PushCounters> {
   readonly lastTarget: PushTarget | undefined;
 }
 
+/** What `forceFlush()` and `shutdown()` could not deliver by their deadline. */
+export interface DeliveryStats {
+  /** `forceFlush()` and `shutdown()` calls that ended without delivering everything. */
+  readonly incomplete: number;
+  /**
+   * Samples still in the store when the last `forceFlush()` or `shutdown()` ended (0 when it
+   * delivered everything). They stay stored: a later push or `exportLineProtocol()` has them.
+   */
+  readonly samplesUndelivered: number;
+  /** Why the last incomplete one fell short (the push, the OTel pipeline, or both). */
+  readonly lastError: string | undefined;
+}
+
+/**
+ * Everything that leaves the process, for one ClientMetrics: the OTel pipeline it built (if
+ * any), the NetBird push and its on/off rules, and the counters about both.
+ *
+ * On/off: `startPush`/`stopPush` always act. Management's toggle
+ * (`setPushEnabledByManagement`) acts only when push was not set explicitly — by the
+ * `push.enabled` option or by a present `NB_METRICS_PUSH_ENABLED`: an operator who set either
+ * has taken the decision away from management.
+ */
 export class ExportController {
   /** Where the instruments are created. */
   readonly meterProvider: MeterProvider;
@@ -62,13 +79,16 @@ export class ExportController {
   readonly pipeline: Pipeline | undefined;
   readonly #env: Env;
   readonly #options: ExportControllerOptions;
-  readonly #counters = newPushCounters();
-  #pusher: InfluxPusher | undefined;
+  readonly #tally = new PushTally();
+  readonly #scheduler: Scheduler;
+  #delivery: DeliveryStats = { incomplete: 0, samplesUndelivered: 0, lastError: undefined };
+  #pusher: IngestPusher | undefined;
   #lastTarget: PushTarget | undefined;
   #shutdown: Promise<void> | undefined;
 
   constructor(options: ExportControllerOptions) {
     this.#options = options;
+    this.#scheduler = options.scheduler ?? systemScheduler;
     this.#env = options.env ?? process.env;
     this.config = unwrap(resolveConfig(this.#env, options));
     if (options.meterProvider !== undefined) {
@@ -85,7 +105,7 @@ export class ExportController {
       this.meterProvider = this.pipeline?.meterProvider ?? metrics.getMeterProvider();
     }
     registerSelfMetrics(this.meterProvider, () => {
-      const c = this.#counters;
+      const c = this.#tally.snapshot();
       const s = options.store.stats;
       return {
         requests: c.requests,
@@ -107,17 +127,22 @@ export class ExportController {
 
   pushStats(): PushStats {
     return {
-      ...this.#counters,
+      ...this.#tally.snapshot(),
       running: this.pushRunning,
       lastTarget: this.#pusher?.lastTarget ?? this.#lastTarget,
     };
+  }
+
+  deliveryStats(): DeliveryStats {
+    return { ...this.#delivery };
   }
 
   /**
    * Starts the push loop (first attempt at once). Reads the `NB_METRICS_*` variables now;
    * `options` win over them and over the options given at creation. Returns whether a loop was
    * started: not when one runs already, `influx` is not selected, after shutdown, or when the
-   * agent version is not a version and force-sending is off (reference §3.2).
+   * agent version is not a version and force-sending is off (a development build must not
+   * report into a fleet's data unless asked to).
    * Throws a ConfigError when a variable or option is invalid.
    */
   startPush(options: PushOptions = {}): boolean {
@@ -143,11 +168,12 @@ export class ExportController {
       );
       return false;
     }
-    this.#pusher = new InfluxPusher({
+    this.#pusher = new IngestPusher({
       store: this.#options.store,
       settings,
       agent: this.#options.agent,
-      counters: this.#counters,
+      tally: this.#tally,
+      scheduler: this.#scheduler,
       ...(this.#options.remoteConfig ? { remoteConfig: this.#options.remoteConfig } : {}),
     });
     this.#pusher.start();
@@ -185,15 +211,24 @@ export class ExportController {
     }
   }
 
-  /** Pushes what is stored now (when push runs) and flushes the pipeline we own. */
+  /**
+   * Pushes what is stored now (when push runs) and flushes the pipeline we own, both within
+   * the deadline (`push.shutdownTimeoutMs`). Never rejects, whatever the backends do: what did
+   * not get through is counted in `deliveryStats()` and reported once through `diag.warn`.
+   */
   async forceFlush(): Promise<void> {
-    await this.#pusher?.flush();
-    await this.pipeline?.meterProvider.forceFlush();
+    const timeoutMs = this.#deadlineMs();
+    const [push, pipeline] = await Promise.all([
+      this.#flushPush(timeoutMs),
+      this.#settlePipeline((p) => p.forceFlush({ timeoutMillis: timeoutMs }), timeoutMs),
+    ]);
+    this.#report('forceFlush', push, pipeline);
   }
 
   /**
-   * A final push within `push.shutdownTimeoutMs`, then stops the loop and shuts down the
-   * pipeline we own (which flushes its exporters). Idempotent.
+   * A final push, then stops the loop; meanwhile shuts down the pipeline we own (which flushes
+   * its exporters). Both share one deadline, `push.shutdownTimeoutMs`, and it never rejects:
+   * what was not delivered is reported as by `forceFlush()`. Idempotent.
    */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#doShutdown();
@@ -201,23 +236,65 @@ export class ExportController {
   }
 
   async #doShutdown(): Promise<void> {
-    const timeoutMs = this.config.push?.shutdownTimeoutMs ?? 5000;
+    const timeoutMs = this.#deadlineMs();
+    const finalPush = async () => {
+      const error = await this.#flushPush(timeoutMs);
+      await this.stopPush();
+      return error;
+    };
+    const [push, pipeline] = await Promise.all([
+      finalPush(),
+      this.#settlePipeline((p) => p.shutdown({ timeoutMillis: timeoutMs }), timeoutMs),
+    ]);
+    this.#report('shutdown', push, pipeline);
+  }
+
+  #deadlineMs(): number {
+    return this.config.push?.shutdownTimeoutMs ?? 5000;
+  }
+
+  /** Why the push did not deliver everything, or undefined when it did (or is off). */
+  async #flushPush(timeoutMs: number): Promise<string | undefined> {
     const pusher = this.#pusher;
-    if (pusher?.running) {
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(), timeoutMs);
-      timer.unref();
-      const expired = new Promise<void>((resolve) =>
-        deadline.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
-      try {
-        await Promise.race([pusher.flush(deadline.signal), expired]);
-      } finally {
-        clearTimeout(timer);
-        deadline.abort();
-      }
+    if (!pusher?.running) return undefined;
+    const result = await pusher.flush(timeoutMs);
+    return result.delivered ? undefined : result.reason;
+  }
+
+  /** Why the pipeline's flush or shutdown failed, or undefined when it worked (or is none). */
+  async #settlePipeline(
+    operation: (provider: Pipeline['meterProvider']) => Promise<void>,
+    timeoutMs: number,
+  ): Promise<string | undefined> {
+    const provider = this.pipeline?.meterProvider;
+    if (provider === undefined) return undefined;
+    // The SDK rejects when its own timeout passes, and an exporter may never answer at all.
+    const settled = await settleWithin(
+      Promise.resolve().then(() => operation(provider)),
+      timeoutMs,
+      this.#scheduler,
+    );
+    return settled.ok ? undefined : settled.error;
+  }
+
+  #report(what: string, push: string | undefined, pipeline: string | undefined): void {
+    const problems = [
+      ...(push !== undefined ? [`push: ${push}`] : []),
+      ...(pipeline !== undefined ? [`OTel pipeline: ${pipeline}`] : []),
+    ];
+    if (problems.length === 0) {
+      this.#delivery = { ...this.#delivery, samplesUndelivered: 0 };
+      return;
     }
-    await this.stopPush();
-    await this.pipeline?.meterProvider.shutdown({ timeoutMillis: timeoutMs });
+    const left = push !== undefined ? this.#options.store.size : 0;
+    const lastError = problems.join('; ');
+    this.#delivery = {
+      incomplete: this.#delivery.incomplete + 1,
+      samplesUndelivered: left,
+      lastError,
+    };
+    diag.warn(
+      `netbird-otel-metrics: ${what} did not deliver everything (${lastError})${left > 0 ? `; ${left} samples stay in the store` : ''}`,
+    );
   }
 }

@@ -60,7 +60,7 @@ const gaugeValues = (body: string) =>
   body
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => Number(/ gauge=([^ ]+) /.exec(l)?.[1]));
+    .map((l) => Number(/ gauge=([^ ,]+)/.exec(l)?.[1]));
 
 describe('InfluxLineProtocolExporter over HTTP', () => {
   it('v1: POSTs gzip line protocol to /write?db=&rp= without a precision parameter, with basic auth', async () => {

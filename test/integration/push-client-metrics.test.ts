@@ -118,7 +118,7 @@ describe('ClientMetrics push: start, stop, restart', () => {
     expect(pushes()).toHaveLength(0);
     expect(m.startPush()).toBe(true);
     await expect.poll(() => pushes().length).toBe(1);
-    // A restart starts with a fresh remote-config cache, as the reference does.
+    // A restart starts with a fresh remote-config cache, as NetBird's Go client does.
     expect(configFetches()).toHaveLength(2);
   });
 
@@ -159,7 +159,7 @@ describe('ClientMetrics push: start, stop, restart', () => {
   });
 });
 
-describe('ClientMetrics push: management toggle (DESIGN decision 11)', () => {
+describe('ClientMetrics push: management toggle', () => {
   it('starts and stops push when no explicit setting exists', async () => {
     const { m } = await setup();
     m.setPushEnabledByManagement(true);

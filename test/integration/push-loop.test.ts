@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { unwrap } from '../../src/config/env.js';
-import { InfluxPusher, type PushAgent } from '../../src/exporters/push/ingest-pusher.js';
+import { IngestPusher, type PushAgent } from '../../src/exporters/push/ingest-pusher.js';
 import { type PushOptions, resolvePushSettings } from '../../src/exporters/push/push-settings.js';
 import type { RemoteConfig, RemoteConfigSource } from '../../src/exporters/push/remote-config.js';
 import { SampleStore } from '../../src/exporters/push/sample-store.js';
@@ -15,7 +15,7 @@ import {
 const PEER = '0123456789abcdef';
 
 let server: RecordingServer | undefined;
-let pusher: InfluxPusher | undefined;
+let pusher: IngestPusher | undefined;
 afterEach(async () => {
   await pusher?.stop();
   pusher = undefined;
@@ -44,7 +44,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 interface Setup {
   store: SampleStore;
   agent: { version: string; peerId: string };
-  pusher: InfluxPusher;
+  pusher: IngestPusher;
   server: RecordingServer;
 }
 
@@ -85,7 +85,7 @@ async function setup(
       },
     ),
   );
-  pusher = new InfluxPusher({
+  pusher = new IngestPusher({
     store,
     settings,
     agent: () => agent,
@@ -103,7 +103,7 @@ function accepted(s: RecordingServer, statuses: Map<number, number>): number[] {
   });
 }
 
-describe('InfluxPusher: cycles and requests (reference §3.3, §3.4, §6.2)', () => {
+describe('IngestPusher: cycles and requests (reference §3.3, §3.4, §6.2)', () => {
   it('#1 interval 50 ms + server override + in-range config → at least 3 POSTs within 2 s, never faster than the interval', async () => {
     const config: RemoteConfig = {
       serverUrl: 'https://unused.example',
@@ -115,7 +115,7 @@ describe('InfluxPusher: cycles and requests (reference §3.3, §3.4, §6.2)', ()
     // The config is asked once per cycle: one new sample per cycle, so one request per cycle.
     let cycles = 0;
     const s = await setup({ store, config });
-    const p = new InfluxPusher({
+    const p = new IngestPusher({
       store,
       settings: unwrap(
         resolvePushSettings({}, { serverUrl: `${s.server.url}/push`, intervalMs: 50 }),
@@ -237,7 +237,7 @@ describe('InfluxPusher: cycles and requests (reference §3.3, §3.4, §6.2)', ()
   });
 });
 
-describe('InfluxPusher: answers (DESIGN decision 4)', () => {
+describe('IngestPusher: answers (DESIGN decision 4)', () => {
   it.each([400, 405, 413, 422])(
     '%d drops that batch (counted), ends the cycle, and the next cycle sends the rest',
     async (status) => {
@@ -360,7 +360,7 @@ describe('InfluxPusher: answers (DESIGN decision 4)', () => {
   });
 });
 
-describe('InfluxPusher: bounds', () => {
+describe('IngestPusher: bounds', () => {
   it('quotes at most 512 bytes of an error answer', async () => {
     const s = await setup({ samples: 1, handler: reply(400, 'x'.repeat(100_000)) });
     s.pusher.start();
@@ -398,7 +398,7 @@ describe('InfluxPusher: bounds', () => {
   });
 });
 
-describe('InfluxPusher: lifecycle', () => {
+describe('IngestPusher: lifecycle', () => {
   it('stop aborts a request in flight and waits for the loop to exit', async () => {
     const s = await setup({ samples: 1, requestTimeoutMs: 10_000, handler: () => {} });
     s.pusher.start();
@@ -468,7 +468,7 @@ describe('InfluxPusher: lifecycle', () => {
     const url = `${server.url}/from-config`;
     const store = new SampleStore();
     store.add(sample(7));
-    pusher = new InfluxPusher({
+    pusher = new IngestPusher({
       store,
       settings: unwrap(resolvePushSettings({}, {})),
       agent: () => ({ version: 'v1.5.0', peerId: PEER }),

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { resolvePushTarget } from '../../src/exporters/push/push-target.js';
 import type { RemoteConfig } from '../../src/exporters/push/remote-config.js';
 
-/** Reference §6.2 #2–#6 and #8–#13, as a table over the pure resolution. */
+// The target rules of NetBird's Go client (its test cases by number), as a table over the
+// pure resolution.
 
 const MIN = 60_000;
 const config = (
@@ -17,7 +18,7 @@ const config = (
 });
 const normal = { forceSending: false, serverUrl: undefined, intervalMs: undefined };
 
-describe('resolvePushTarget (reference §3.2)', () => {
+describe('resolvePushTarget', () => {
   it('#2 config in range → its URL and interval', () => {
     expect(resolvePushTarget(normal, config('1.0.0', '2.0.0'), '1.5.0')).toEqual({
       url: 'https://ingest.example.com',

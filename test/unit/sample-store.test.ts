@@ -153,7 +153,7 @@ describe('SampleStore', () => {
     const store = new SampleStore({ now: clock().fn });
     for (let i = 0; i < 4; i++) store.add(sync(i));
     const [, b, c] = store.samples();
-    const batch = { samples: [b!, c!], body: '', firstSeq: b!.seq, lastSeq: c!.seq };
+    const batch = { samples: [b!, c!], body: '', count: 2, firstSeq: b!.seq, lastSeq: c!.seq };
     expect(store.acknowledge(batch)).toBe(2);
     expect(store.samples().map((s) => s.fields.duration_seconds)).toEqual([0, 3]);
   });

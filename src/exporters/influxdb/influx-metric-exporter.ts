@@ -6,33 +6,15 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { retryDelay } from '../../protocol/http-retry.js';
-import { postLineProtocol } from '../send/http-transport.js';
-import { type LineBatch, LineQueue } from '../send/line-queue.js';
+import { BatchSender, type DrainOutcome, type WaitPolicy } from '../send/batch-sender.js';
+import { type LineTransport, postLineProtocol } from '../send/http-transport.js';
+import { LineQueue, type TakenLines } from '../send/line-queue.js';
+import { type Scheduler, systemScheduler } from '../send/scheduler.js';
 import {
   newSerializeStats,
   resourceMetricsToLines,
   type SerializeStats,
 } from './otel-to-line-protocol.js';
-
-/**
- * A `PushMetricExporter` that writes any OTel metrics to InfluxDB (the "aggregated" mode; the
- * per-event NetBird samples take the push path instead). Use it with a
- * `PeriodicExportingMetricReader`.
- *
- * - Delta temporality by default (cumulative for up-down counters), so each write holds what
- *   happened in one interval and quiet series are not rewritten forever.
- * - v1 API: `POST {url}/write?db=&rp=` (basic auth when a username is given); no `precision`
- *   parameter, because nanoseconds are the v1 default and 1.x does not know the v2 spellings.
- *   v2 API: `POST {url}/api/v2/write?org=&bucket=&precision=ns` with `Authorization: Token`.
- *   VictoriaMetrics and InfluxDB 3 accept both.
- * - gzip bodies of at most `maxBatchLines` lines and `maxBatchBytes` bytes, sent one after the
- *   other; the same answer classes as the NetBird push: 2xx done, 408/429/5xx/network errors
- *   kept and retried with exponential backoff (honouring `Retry-After`), other 4xx dropped.
- * - Kept lines wait in a bounded buffer (`maxBufferLines`, oldest dropped and counted).
- * - `export()` never throws and calls back exactly once, asynchronously. `forceFlush()` sends
- *   everything buffered now; `shutdown()` flushes once and is idempotent. Timers are unref'd.
- */
 
 export interface InfluxLineProtocolExporterOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8086` (a path prefix is kept). */
@@ -63,6 +45,10 @@ export interface InfluxLineProtocolExporterOptions {
   /** Backoff after the first failure, doubling up to `maxRetryDelayMillis`. Defaults 1 s, 60 s. */
   minRetryDelayMillis?: number;
   maxRetryDelayMillis?: number;
+  /** Timers and clock of retries and request timeouts; for tests. */
+  scheduler?: Scheduler;
+  /** Default: a gzip POST with `fetch`; for tests. */
+  transport?: LineTransport;
 }
 
 export interface InfluxExporterStats {
@@ -90,31 +76,34 @@ const DEFAULTS = {
   maxRetryDelayMillis: 60_000,
 };
 
+/**
+ * A `PushMetricExporter` that writes any OTel metrics to InfluxDB (the "aggregated" mode; the
+ * per-event NetBird samples take the push path instead). Use it with a
+ * `PeriodicExportingMetricReader`.
+ *
+ * - Delta temporality by default (cumulative for up-down counters), so each write holds what
+ *   happened in one interval and quiet series are not rewritten forever.
+ * - v1 API: `POST {url}/write?db=&rp=` (basic auth when a username is given); no `precision`
+ *   parameter, because nanoseconds are the v1 default and 1.x does not know the v2 spellings.
+ *   v2 API: `POST {url}/api/v2/write?org=&bucket=&precision=ns` with `Authorization: Token`.
+ *   VictoriaMetrics and InfluxDB 3 accept both.
+ * - gzip bodies of at most `maxBatchLines` lines and `maxBatchBytes` bytes, sent one after the
+ *   other; the same answer classes as the NetBird push: 2xx done, 408/429/5xx/network errors
+ *   kept and retried with exponential backoff (honouring `Retry-After`), other 4xx dropped.
+ * - Kept lines wait in a bounded buffer (`maxBufferLines`, oldest dropped and counted).
+ * - `export()` never throws and calls back exactly once, asynchronously. `forceFlush()` sends
+ *   everything buffered now; `shutdown()` flushes once and is idempotent. Timers are unref'd.
+ */
 export class InfluxLineProtocolExporter implements PushMetricExporter {
   readonly endpoint: string;
   readonly #headers: Record<string, string>;
-  readonly #timeoutMs: number;
   readonly #temporality: 'delta' | 'cumulative';
-  readonly #maxBatchLines: number;
-  readonly #maxBatchBytes: number;
   readonly #minRetryMs: number;
-  readonly #maxRetryMs: number;
   readonly #queue: LineQueue;
+  readonly #sender: BatchSender<TakenLines>;
+  readonly #transport: LineTransport;
   readonly #serializer = newSerializeStats();
-  #requests = 0;
-  #linesSent = 0;
-  #droppedByServer = 0;
   #droppedAtShutdown = 0;
-  #retries = 0;
-  #failures = 0;
-  #lastError: string | undefined;
-  #consecutiveFailures = 0;
-  /** Backoff: automatic sends wait until then. */
-  #notBefore = 0;
-  /** The server's `Retry-After`: even forced sends wait until then. */
-  #retryAfterUntil = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
   #shutdown: Promise<void> | undefined;
   #warnedExponential = false;
 
@@ -152,27 +141,37 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
       }
       return value;
     };
-    this.#timeoutMs = positive('timeoutMillis');
-    this.#maxBatchLines = positive('maxBatchLines');
-    this.#maxBatchBytes = positive('maxBatchBytes');
     this.#minRetryMs = positive('minRetryDelayMillis');
-    this.#maxRetryMs = positive('maxRetryDelayMillis');
     this.#queue = new LineQueue(positive('maxBufferLines'));
+    const maxBatchLines = positive('maxBatchLines');
+    this.#sender = new BatchSender({
+      queue: this.#queue,
+      maxBatchItems: maxBatchLines,
+      maxBatchBytes: positive('maxBatchBytes'),
+      // Bounded even if exports arrive as fast as lines are sent.
+      maxRequests: Math.ceil(this.#queue.maxLines / maxBatchLines) + 1,
+      requestTimeoutMs: positive('timeoutMillis'),
+      maxRetryMs: positive('maxRetryDelayMillis'),
+      unit: 'lines',
+      scheduler: options.scheduler ?? systemScheduler,
+    });
+    this.#transport = options.transport ?? postLineProtocol;
     this.#temporality = options.temporality ?? 'delta';
   }
 
   get stats(): InfluxExporterStats {
+    const c = this.#sender.counters;
     return {
-      requests: this.#requests,
-      linesSent: this.#linesSent,
+      requests: c.requests,
+      linesSent: c.sent,
       linesDroppedByBound: this.#queue.dropped,
-      linesDroppedByServer: this.#droppedByServer,
+      linesDroppedByServer: c.droppedByServer,
       linesDroppedAtShutdown: this.#droppedAtShutdown,
-      retries: this.#retries,
-      failures: this.#failures,
+      retries: c.retries,
+      failures: c.failures,
       buffered: this.#queue.size,
       serializer: { ...this.#serializer },
-      lastError: this.#lastError,
+      lastError: c.lastError,
     };
   }
 
@@ -213,21 +212,23 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
       return;
     }
     this.#queue.push(lines);
-    this.#exclusive(() => this.#drain(false)).then(resultCallback, (error: unknown) =>
-      resultCallback({ code: ExportResultCode.FAILED, error: asError(error) }),
-    );
+    this.#sender
+      .run(() => this.#send('all'))
+      .then(resultCallback, (error: unknown) =>
+        resultCallback({ code: ExportResultCode.FAILED, error: asError(error) }),
+      );
   }
 
   /** Sends everything buffered now (ignoring the backoff, but not a server's `Retry-After`). */
   async forceFlush(): Promise<void> {
-    await this.#exclusive(() => this.#drain(true));
+    await this.#sender.run(() => this.#send('retry-after'));
   }
 
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
-      clearTimeout(this.#retryTimer);
-      await this.#exclusive(() => this.#drain(true));
-      clearTimeout(this.#retryTimer);
+      this.#sender.disarm();
+      await this.#sender.run(() => this.#send('retry-after'));
+      this.#sender.disarm();
       const left = this.#queue.clear();
       if (left > 0) {
         this.#droppedAtShutdown += left;
@@ -239,82 +240,45 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
     return this.#shutdown;
   }
 
-  #exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(work);
-    this.#chain = run.catch(() => {});
-    return run;
+  /** One drain, its outcome as an export result; a retry stays scheduled while lines wait. */
+  async #send(waits: WaitPolicy): Promise<ExportResult> {
+    const outcome = await this.#sender.drain({
+      label: 'InfluxDB write',
+      baseDelayMs: this.#minRetryMs,
+      waits,
+      send: (body, signal) =>
+        this.#transport(this.endpoint, body, { headers: this.#headers, signal }),
+    });
+    return this.#result(outcome);
   }
 
-  async #drain(force: boolean): Promise<ExportResult> {
-    let failure: Error | undefined;
-    while (this.#queue.size > 0) {
-      const now = Date.now();
-      const waitUntil = Math.max(this.#retryAfterUntil, force ? 0 : this.#notBefore);
-      if (now < waitUntil) {
-        // Timers and Date.now() may disagree by a millisecond: make sure a retry stays due.
-        if (this.#retryTimer === undefined) this.#scheduleRetry(waitUntil - now);
-        return {
-          code: ExportResultCode.FAILED,
-          error: new Error(`waiting to retry: ${this.#lastError}`),
-        };
-      }
-      const batch = this.#queue.take(this.#maxBatchLines, this.#maxBatchBytes) as LineBatch;
-      this.#requests++;
-      const result = await postLineProtocol(this.endpoint, batch.body, {
-        headers: this.#headers,
-        timeoutMs: this.#timeoutMs,
-      });
-      if (result.kind === 'success') {
-        this.#linesSent += this.#queue.remove(batch);
-        this.#consecutiveFailures = 0;
-        continue;
-      }
-      this.#failures++;
-      this.#lastError = result.message;
-      if (result.kind === 'reject') {
-        this.#droppedByServer += this.#queue.remove(batch);
-        diag.warn(
-          `netbird-otel-metrics: InfluxDB refused ${batch.lines} lines (${result.message}); dropped`,
-        );
-        failure = new Error(`InfluxDB refused the write: ${result.message}`);
-        // Like the push: stop here, so a bad token or URL costs one batch per export.
-        break;
-      }
-      this.#retries++;
-      this.#consecutiveFailures++;
-      const delay = retryDelay(
-        this.#consecutiveFailures,
-        this.#minRetryMs,
-        this.#maxRetryMs,
-        result.retryAfterMs,
-      );
-      this.#notBefore = Date.now() + delay;
-      if (result.retryAfterMs !== undefined) {
-        this.#retryAfterUntil = Date.now() + Math.min(result.retryAfterMs, this.#maxRetryMs);
-      }
-      this.#scheduleRetry(delay);
-      diag.warn(
-        `netbird-otel-metrics: InfluxDB write failed (${result.message}); ${this.#queue.size} lines kept for retry`,
-      );
-      return {
-        code: ExportResultCode.FAILED,
-        error: new Error(`InfluxDB write failed: ${result.message}`),
-      };
+  #result(outcome: DrainOutcome): ExportResult {
+    const scheduler = this.#sender.scheduler;
+    switch (outcome.kind) {
+      case 'done':
+        return { code: ExportResultCode.SUCCESS };
+      case 'rejected':
+        return failed(`InfluxDB refused the write: ${outcome.message}`);
+      case 'retry':
+        this.#armRetry(outcome.delayMs);
+        return failed(`InfluxDB write failed: ${outcome.message}`);
+      case 'waiting':
+        // Timers and the clock may disagree by a millisecond: make sure a retry stays due.
+        if (!this.#sender.armed) this.#armRetry(outcome.untilMs - scheduler.now());
+        return failed(`waiting to retry: ${this.#sender.counters.lastError}`);
+      default:
+        return failed(`InfluxDB write not sent: ${outcome.kind}`);
     }
-    return failure
-      ? { code: ExportResultCode.FAILED, error: failure }
-      : { code: ExportResultCode.SUCCESS };
   }
 
-  #scheduleRetry(delayMs: number): void {
-    clearTimeout(this.#retryTimer);
+  #armRetry(delayMs: number): void {
     if (this.#shutdown !== undefined) return;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      void this.#exclusive(() => this.#drain(false));
-    }, delayMs);
-    this.#retryTimer.unref();
+    this.#sender.arm(delayMs, () => this.#send('all'));
   }
+}
+
+function failed(message: string): ExportResult {
+  return { code: ExportResultCode.FAILED, error: new Error(message) };
 }
 
 function asError(error: unknown): Error {

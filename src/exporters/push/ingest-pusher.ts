@@ -1,27 +1,17 @@
 import { diag } from '@opentelemetry/api';
-import { retryDelay } from '../../protocol/http-retry.js';
 import { PEER_ID_HEADER } from '../../protocol/peer-id.js';
-import { postLineProtocol } from '../send/http-transport.js';
+import {
+  BatchSender,
+  type DrainOutcome,
+  newSendCounters,
+  type SendCounters,
+} from '../send/batch-sender.js';
+import { type LineTransport, postLineProtocol } from '../send/http-transport.js';
+import { type Scheduler, systemScheduler } from '../send/scheduler.js';
 import type { PushSettings } from './push-settings.js';
 import { type PushTarget, resolvePushTarget } from './push-target.js';
 import { RemoteConfigManager, type RemoteConfigSource } from './remote-config.js';
-import type { SampleStore } from './sample-store.js';
-
-/**
- * The NetBird push loop (reference §3.3–3.5, DESIGN decision 4). One instance is one run:
- * `start()` once, `stop()` once; a restart creates a new pusher (and so a fresh remote-config
- * cache, as the reference does).
- *
- * Each cycle resolves the target (remote config, version range, overrides), then sends the
- * store's oldest samples in bounded batches, one request after another:
- * - 2xx acknowledges exactly the samples sent (samples recorded meanwhile stay);
- * - 408, 429, 5xx, network errors and timeouts keep the batch and end the cycle; the next
- *   cycle comes after an exponential backoff with jitter, at least the interval and at least
- *   the server's `Retry-After`, at most `maxBackoffMs`;
- * - any other 4xx drops that batch (counted) and ends the cycle, so a misconfigured server
- *   costs one batch per interval rather than the whole store at once.
- * Nothing is sent while the own peer id is unknown: `X-Peer-ID` is required by the ingest.
- */
+import type { SampleBatch, SampleStore } from './sample-store.js';
 
 export interface PushCounters {
   /** POST requests made. */
@@ -40,17 +30,24 @@ export interface PushCounters {
   lastError: string | undefined;
 }
 
-export function newPushCounters(): PushCounters {
-  return {
-    requests: 0,
-    samplesSent: 0,
-    samplesDroppedByServer: 0,
-    retries: 0,
-    failures: 0,
-    cyclesSkipped: 0,
-    lastStatus: undefined,
-    lastError: undefined,
-  };
+/** What the push has done; outlives one pusher, so counts go on across restarts. */
+export class PushTally {
+  readonly send: SendCounters = newSendCounters();
+  cyclesSkipped = 0;
+
+  snapshot(): PushCounters {
+    const s = this.send;
+    return {
+      requests: s.requests,
+      samplesSent: s.sent,
+      samplesDroppedByServer: s.droppedByServer,
+      retries: s.retries,
+      failures: s.failures,
+      cyclesSkipped: this.cyclesSkipped,
+      lastStatus: s.lastStatus,
+      lastError: s.lastError,
+    };
+  }
 }
 
 export interface PushAgent {
@@ -59,64 +56,88 @@ export interface PushAgent {
   readonly peerId: string;
 }
 
-export interface InfluxPusherOptions {
+export interface IngestPusherOptions {
   store: SampleStore;
   settings: PushSettings;
   /** Read at every request, so updates to version and peer id apply at once. */
   agent: () => PushAgent;
-  /** Shared across restarts; a fresh set by default. */
-  counters?: PushCounters;
+  /** Shared across restarts; a fresh one by default. */
+  tally?: PushTally;
   /** Default: a new manager for `settings.configUrl`. */
   remoteConfig?: RemoteConfigSource;
   random?: () => number;
-  now?: () => number;
+  /** Timers and clock of the loop, retries and request timeouts. */
+  scheduler?: Scheduler;
+  /** Default: a gzip POST with `fetch`. */
+  transport?: LineTransport;
 }
 
-type PushOutcome =
-  | { kind: 'done' }
-  | { kind: 'waiting'; why: string }
-  | { kind: 'rejected' }
-  | { kind: 'retry'; retryAfterMs?: number }
-  | { kind: 'aborted' };
+/** How a flush ended: everything stored was delivered, or why not. */
+export type PushFlushResult =
+  | { readonly delivered: true }
+  | { readonly delivered: false; readonly reason: string };
 
-/** setTimeout's limit; a longer delay would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-export class InfluxPusher {
-  readonly counters: PushCounters;
+/**
+ * The NetBird push loop: sends the sample store to the NetBird ingest. One instance is one
+ * run: `start()` once, `stop()` once; a restart creates a new pusher, and so a fresh
+ * remote-config cache, as NetBird's Go client does.
+ *
+ * Each cycle resolves the target (remote config, version range, overrides), then sends the
+ * store's oldest samples in bounded batches, one request after another, with the shared batch
+ * sender: 2xx acknowledges exactly the samples sent; a retryable failure ends the cycle and the
+ * next one comes after the backoff (at least the interval and any `Retry-After`); any other 4xx
+ * drops that batch (counted) and ends the cycle.
+ * Nothing is sent while the own peer id is unknown: `X-Peer-ID` is required by the ingest.
+ */
+export class IngestPusher {
   readonly #store: SampleStore;
   readonly #settings: PushSettings;
   readonly #agent: () => PushAgent;
+  readonly #tally: PushTally;
   readonly #remoteConfig: RemoteConfigSource;
-  readonly #random: () => number;
-  readonly #now: () => number;
+  readonly #scheduler: Scheduler;
+  readonly #transport: LineTransport;
+  readonly #sender: BatchSender<SampleBatch>;
   readonly #abort = new AbortController();
   #state: 'new' | 'running' | 'stopped' = 'new';
-  #timer: NodeJS.Timeout | undefined;
-  /** Cycles and flushes run one at a time, in order. */
-  #chain: Promise<unknown> = Promise.resolve();
-  #consecutiveFailures = 0;
-  /** The server's `Retry-After`: no request before this time. */
-  #notBefore = 0;
   #lastTarget: PushTarget | undefined;
 
-  constructor(options: InfluxPusherOptions) {
+  constructor(options: IngestPusherOptions) {
+    const s = options.settings;
     this.#store = options.store;
-    this.#settings = options.settings;
+    this.#settings = s;
     this.#agent = options.agent;
-    this.counters = options.counters ?? newPushCounters();
+    this.#tally = options.tally ?? new PushTally();
+    this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#transport = options.transport ?? postLineProtocol;
     this.#remoteConfig =
       options.remoteConfig ??
       new RemoteConfigManager({
-        url: options.settings.configUrl,
-        refreshMs: options.settings.configRefreshMs,
+        url: s.configUrl,
+        refreshMs: s.configRefreshMs,
+        scheduler: this.#scheduler,
       });
-    this.#random = options.random ?? Math.random;
-    this.#now = options.now ?? Date.now;
+    this.#sender = new BatchSender({
+      queue: options.store,
+      maxBatchItems: s.maxBatchSamples,
+      maxBatchBytes: s.maxBatchBytes,
+      // Bounded even if samples arrive as fast as they are sent.
+      maxRequests: Math.ceil(options.store.maxSamples / s.maxBatchSamples) + 1,
+      requestTimeoutMs: s.requestTimeoutMs,
+      maxRetryMs: s.maxBackoffMs,
+      unit: 'samples',
+      counters: this.#tally.send,
+      scheduler: this.#scheduler,
+      random: options.random ?? Math.random,
+    });
   }
 
   get running(): boolean {
     return this.#state === 'running';
+  }
+
+  get counters(): PushCounters {
+    return this.#tally.snapshot();
   }
 
   /** The target of the last cycle (for stats and tests). */
@@ -126,59 +147,67 @@ export class InfluxPusher {
 
   /** Starts the loop; the first cycle runs at once. */
   start(): void {
-    if (this.#state !== 'new') throw new Error('an InfluxPusher runs once; create a new one');
+    if (this.#state !== 'new') throw new Error('an IngestPusher runs once; create a new one');
     this.#state = 'running';
-    this.#arm(0);
+    this.#sender.arm(0, () => this.#loop());
   }
 
   /** Stops the loop, aborting a request in flight, and waits until the loop has exited. */
   async stop(): Promise<void> {
     this.#state = 'stopped';
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#sender.disarm();
     this.#abort.abort();
-    await this.#chain;
+    await this.#sender.idle();
   }
 
   /**
-   * Pushes everything now (after a cycle in flight), without changing the schedule. Honours a
-   * pending `Retry-After`. `signal` bounds the time spent (shutdown's deadline).
+   * Pushes everything now (after a cycle in flight), without changing the schedule and
+   * ignoring the backoff, but not a server's `Retry-After`. Resolves by `deadlineMs` at the
+   * latest, whatever the server does; never rejects.
    */
-  flush(signal?: AbortSignal): Promise<void> {
-    return this.#exclusive(async () => {
-      if (this.#state !== 'running') return;
-      const combined = signal ? AbortSignal.any([this.#abort.signal, signal]) : this.#abort.signal;
-      const target = await this.#target(combined);
-      if (target.url === undefined || this.#now() < this.#notBefore) return;
-      await this.#pushAll(target.url, combined);
-    });
-  }
-
-  #exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(work);
-    this.#chain = run.catch(() => {});
-    return run;
-  }
-
-  #arm(delayMs: number): void {
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#exclusive(() => this.#cycle()).then(
-          (next) => {
-            if (this.#state === 'running') this.#arm(next);
-          },
-          (error: unknown) => {
-            // A bug, not a push failure: report it and keep the loop alive at the slow pace.
-            diag.error('netbird-otel-metrics: push cycle failed', error);
-            if (this.#state === 'running') this.#arm(this.#settings.noConfigRetryMs);
-          },
-        );
-      },
-      Math.min(Math.max(delayMs, 0), MAX_TIMER_MS),
+  async flush(deadlineMs = Number.POSITIVE_INFINITY): Promise<PushFlushResult> {
+    if (this.#state !== 'running') return { delivered: false, reason: 'push not running' };
+    const deadline = new AbortController();
+    const timer = Number.isFinite(deadlineMs)
+      ? this.#scheduler.setTimeout(() => deadline.abort(), deadlineMs)
+      : undefined;
+    const expired = new Promise<undefined>((resolve) =>
+      deadline.signal.addEventListener('abort', () => resolve(undefined), { once: true }),
     );
-    // The push must never keep the process alive.
-    this.#timer.unref();
+    const signal = AbortSignal.any([this.#abort.signal, deadline.signal]);
+    const work = this.#sender.run(() => this.#flushNow(signal));
+    try {
+      const outcome = await Promise.race([work.catch(asFailure), expired]);
+      if (outcome === undefined)
+        return { delivered: false, reason: `deadline of ${deadlineMs} ms passed` };
+      return outcome.kind === 'done'
+        ? { delivered: true }
+        : { delivered: false, reason: describe(outcome) };
+    } finally {
+      this.#scheduler.clearTimeout(timer);
+      // A flush still queued behind a cycle must not start after its deadline.
+      deadline.abort();
+    }
+  }
+
+  async #flushNow(signal: AbortSignal): Promise<DrainOutcome> {
+    if (this.#state !== 'running') return { kind: 'blocked', why: 'push not running' };
+    const target = await this.#target(signal);
+    if (target.url === undefined) return { kind: 'blocked', why: target.skipped ?? 'no target' };
+    return this.#drain(target.url, 'retry-after', target.intervalMs, signal);
+  }
+
+  /** One cycle, then the next one armed. */
+  async #loop(): Promise<void> {
+    let next: number;
+    try {
+      next = await this.#cycle();
+    } catch (error) {
+      // A bug, not a push failure: report it and keep the loop alive at the slow pace.
+      diag.error('netbird-otel-metrics: push cycle failed', error);
+      next = this.#settings.noConfigRetryMs;
+    }
+    if (this.#state === 'running') this.#sender.arm(next, () => this.#loop());
   }
 
   /** One cycle; returns the delay until the next. */
@@ -186,27 +215,38 @@ export class InfluxPusher {
     const signal = this.#abort.signal;
     const target = await this.#target(signal);
     if (target.url === undefined) {
-      this.counters.cyclesSkipped++;
+      this.#tally.cyclesSkipped++;
       diag.debug(`netbird-otel-metrics: push skipped: ${target.skipped}`);
       return target.intervalMs;
     }
-    const outcome = await this.#pushAll(target.url, signal);
-    if (outcome.kind === 'waiting') {
-      this.counters.cyclesSkipped++;
+    // The schedule below already waits for the backoff and Retry-After.
+    const outcome = await this.#drain(target.url, 'none', target.intervalMs, signal);
+    if (outcome.kind === 'blocked') {
+      this.#tally.cyclesSkipped++;
       diag.debug(`netbird-otel-metrics: push waiting: ${outcome.why}`);
     }
-    if (outcome.kind !== 'retry') {
-      this.#consecutiveFailures = 0;
-      return target.intervalMs;
-    }
-    this.#consecutiveFailures++;
-    return retryDelay(
-      this.#consecutiveFailures,
-      target.intervalMs,
-      this.#settings.maxBackoffMs,
-      outcome.retryAfterMs,
-      this.#random,
-    );
+    return outcome.kind === 'retry' ? outcome.delayMs : target.intervalMs;
+  }
+
+  #drain(
+    url: string,
+    waits: 'none' | 'retry-after',
+    intervalMs: number,
+    signal: AbortSignal,
+  ): Promise<DrainOutcome> {
+    return this.#sender.drain({
+      label: `push to ${url}`,
+      baseDelayMs: intervalMs,
+      waits,
+      signal,
+      blocked: () => (this.#agent().peerId === '' ? 'own peer id not known yet' : undefined),
+      send: (body, requestSignal) =>
+        this.#transport(url, body, {
+          headers: { [PEER_ID_HEADER]: this.#agent().peerId },
+          signal: requestSignal,
+          now: () => this.#scheduler.now(),
+        }),
+    });
   }
 
   async #target(signal: AbortSignal): Promise<PushTarget> {
@@ -215,52 +255,23 @@ export class InfluxPusher {
     this.#lastTarget = target;
     return target;
   }
+}
 
-  async #pushAll(url: string, signal: AbortSignal): Promise<PushOutcome> {
-    const s = this.#settings;
-    // Bounded even if samples arrive as fast as they are sent.
-    const maxRequests = Math.ceil(this.#store.maxSamples / s.maxBatchSamples) + 1;
-    for (let i = 0; i < maxRequests; i++) {
-      if (signal.aborted) return { kind: 'aborted' };
-      const peerId = this.#agent().peerId;
-      if (peerId === '') return { kind: 'waiting', why: 'own peer id not known yet' };
-      const batch = this.#store.takeBatch(s.maxBatchSamples, s.maxBatchBytes);
-      if (batch === undefined) return { kind: 'done' };
-      this.counters.requests++;
-      const result = await postLineProtocol(url, batch.body, {
-        headers: { [PEER_ID_HEADER]: peerId },
-        timeoutMs: s.requestTimeoutMs,
-        signal,
-        now: this.#now,
-      });
-      this.counters.lastStatus = result.status;
-      if (result.kind === 'success') {
-        this.#store.acknowledge(batch);
-        this.counters.samplesSent += batch.samples.length;
-        continue;
-      }
-      if (signal.aborted && result.status === undefined) return { kind: 'aborted' };
-      this.counters.failures++;
-      this.counters.lastError = result.message;
-      if (result.kind === 'reject') {
-        this.counters.samplesDroppedByServer += this.#store.discard(batch);
-        diag.warn(
-          `netbird-otel-metrics: push to ${url} refused (${result.message}); dropped ${batch.samples.length} samples`,
-        );
-        return { kind: 'rejected' };
-      }
-      this.counters.retries++;
-      if (result.retryAfterMs !== undefined) {
-        const wait = Math.min(result.retryAfterMs, Math.max(s.maxBackoffMs, 0));
-        this.#notBefore = this.#now() + wait;
-      }
-      diag.warn(
-        `netbird-otel-metrics: push to ${url} failed (${result.message}); ${this.#store.size} samples kept for retry`,
-      );
-      return result.retryAfterMs !== undefined
-        ? { kind: 'retry', retryAfterMs: result.retryAfterMs }
-        : { kind: 'retry' };
-    }
-    return { kind: 'done' };
+function asFailure(error: unknown): DrainOutcome {
+  diag.error('netbird-otel-metrics: push flush failed', error);
+  return { kind: 'blocked', why: error instanceof Error ? error.message : String(error) };
+}
+
+function describe(outcome: Exclude<DrainOutcome, { kind: 'done' }>): string {
+  switch (outcome.kind) {
+    case 'blocked':
+      return outcome.why;
+    case 'waiting':
+      return 'the server asked to retry later (Retry-After)';
+    case 'rejected':
+    case 'retry':
+      return outcome.message;
+    case 'aborted':
+      return 'push stopped';
   }
 }

@@ -3,17 +3,6 @@ import { isVersionInRange } from '../../protocol/version-range.js';
 import { DEFAULT_PUSH_INTERVAL_MS, FORCE_SENDING_SERVER_URL } from './push-settings.js';
 import type { RemoteConfig } from './remote-config.js';
 
-/**
- * Where and how often to push in one cycle (reference §3.2). Pure.
- *
- * - Force-sending: the override URL (or NetBird's ingest) and the override interval (or 5 min);
- *   the remote config is never consulted.
- * - No config: skip, next attempt after `noConfigRetryMs` (the interval override is not used).
- * - Otherwise the interval is the override or the config's; an agent version outside
- *   [`version-since`, `version-until`) skips the push but keeps that interval; the URL is the
- *   override or the config's `server_url`. Overrides never bypass the version check.
- */
-
 export interface PushTargetSettings {
   readonly forceSending: boolean;
   readonly serverUrl: string | undefined;
@@ -30,6 +19,16 @@ export interface PushTarget {
   readonly skipped?: SkipReason;
 }
 
+/**
+ * Where and how often to push in one cycle, as NetBird's Go client decides it. Pure.
+ *
+ * - Force-sending: the override URL (or NetBird's ingest) and the override interval (or 5 min);
+ *   the remote config is never consulted.
+ * - No config: skip, next attempt after `noConfigRetryMs` (the interval override is not used).
+ * - Otherwise the interval is the override or the config's; an agent version outside
+ *   [`version-since`, `version-until`) skips the push but keeps that interval; the URL is the
+ *   override or the config's `server_url`. Overrides never bypass the version check.
+ */
 export function resolvePushTarget(
   settings: PushTargetSettings,
   config: RemoteConfig | undefined,

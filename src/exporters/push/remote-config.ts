@@ -1,12 +1,11 @@
+// The push configuration NetBird serves at `NB_METRICS_CONFIG_URL`: where to push, which agent
+// versions may push, and how often.
 import { context, diag } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { type ParseResult, type PushConfig, parsePushConfig } from '../../protocol/push-config.js';
+import { deadlineSignal } from '../send/deadline.js';
 import { readCapped } from '../send/http-transport.js';
-
-/**
- * The push configuration NetBird serves at `NB_METRICS_CONFIG_URL` (reference §4): where to
- * push, which agent versions may push, and how often.
- */
+import { type Scheduler, systemScheduler } from '../send/scheduler.js';
 
 export const DEFAULT_CONFIG_URL = 'https://ingest.netbird.io/config';
 /** The last good config is reused without a request while younger than this. */
@@ -28,7 +27,8 @@ export interface RemoteConfigManagerOptions {
   refreshMs?: number;
   timeoutMs?: number;
   maxBodyBytes?: number;
-  now?: () => number;
+  /** Clock for the refresh window and timer for the fetch timeout. */
+  scheduler?: Scheduler;
 }
 
 export interface RemoteConfigStats {
@@ -47,7 +47,7 @@ export class RemoteConfigManager implements RemoteConfigSource {
   readonly #refreshMs: number;
   readonly #timeoutMs: number;
   readonly #maxBodyBytes: number;
-  readonly #now: () => number;
+  readonly #scheduler: Scheduler;
   #cached: RemoteConfig | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
   readonly #stats: RemoteConfigStats = { fetches: 0, failures: 0 };
@@ -57,7 +57,7 @@ export class RemoteConfigManager implements RemoteConfigSource {
     this.#refreshMs = options.refreshMs ?? DEFAULT_CONFIG_REFRESH_MS;
     this.#timeoutMs = options.timeoutMs ?? CONFIG_TIMEOUT_MS;
     this.#maxBodyBytes = options.maxBodyBytes ?? MAX_CONFIG_BODY_BYTES;
-    this.#now = options.now ?? Date.now;
+    this.#scheduler = options.scheduler ?? systemScheduler;
   }
 
   get stats(): Readonly<RemoteConfigStats> {
@@ -65,10 +65,10 @@ export class RemoteConfigManager implements RemoteConfigSource {
   }
 
   async get(signal?: AbortSignal): Promise<RemoteConfig | undefined> {
-    if (this.#cached !== undefined && this.#now() - this.#lastAttempt < this.#refreshMs) {
+    if (this.#cached !== undefined && this.#scheduler.now() - this.#lastAttempt < this.#refreshMs) {
       return this.#cached;
     }
-    this.#lastAttempt = this.#now();
+    this.#lastAttempt = this.#scheduler.now();
     this.#stats.fetches++;
     const result = await this.#fetch(signal);
     if (result.ok) {
@@ -82,11 +82,10 @@ export class RemoteConfigManager implements RemoteConfigSource {
   }
 
   async #fetch(signal: AbortSignal | undefined): Promise<ParseResult<RemoteConfig>> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
+    const deadline = deadlineSignal(this.#scheduler, this.#timeoutMs, signal);
     try {
       const response = await context.with(suppressTracing(context.active()), () =>
-        fetch(this.url, { signal: combined, redirect: 'follow' }),
+        fetch(this.url, { signal: deadline.signal, redirect: 'follow' }),
       );
       if (response.status < 200 || response.status >= 300) {
         await response.body?.cancel().catch(() => {});
@@ -98,8 +97,13 @@ export class RemoteConfigManager implements RemoteConfigSource {
       }
       return parsePushConfig(body.text);
     } catch (error) {
-      if (timeout.aborted) return { ok: false, error: 'request timed out' };
+      const reason: unknown = deadline.signal.reason;
+      if (reason instanceof Error && reason.name === 'TimeoutError') {
+        return { ok: false, error: 'request timed out' };
+      }
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      deadline.dispose();
     }
   }
 }

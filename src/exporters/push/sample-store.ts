@@ -1,18 +1,7 @@
 import { encodeLineAt } from '../../protocol/line-protocol/encode.js';
 import type { Sample } from '../../protocol/schema.js';
+import type { BatchQueue } from '../send/batch-queue.js';
 import { Fifo } from '../send/fifo.js';
-
-/**
- * The bounded, timestamped buffer behind the InfluxDB path (reference §2.1, DESIGN decision 7).
- *
- * - Bounded by count (default 20 480, the reference's 5 MiB / 256 B) and age (5 days), oldest
- *   dropped first, drops counted.
- * - Every sample gets a nanosecond timestamp strictly greater than the previous one, so two
- *   samples of one series never share a timestamp (InfluxDB would keep only one).
- * - Push is take-batch / acknowledge: a batch is the oldest samples at take time, and
- *   acknowledging removes exactly those (by sequence number), so samples recorded while a
- *   push is in flight are kept.
- */
 
 export const DEFAULT_MAX_SAMPLES = 20_480;
 export const DEFAULT_MAX_AGE_MS = 5 * 24 * 60 * 60 * 1000;
@@ -35,6 +24,8 @@ export interface SampleBatch {
   readonly samples: readonly StoredSample[];
   /** Newline-terminated line protocol of `samples`. */
   readonly body: string;
+  /** `samples.length`. */
+  readonly count: number;
   readonly firstSeq: number;
   readonly lastSeq: number;
 }
@@ -49,7 +40,18 @@ export interface SampleStoreStats {
 
 const NS_PER_MS = 1_000_000n;
 
-export class SampleStore {
+/**
+ * The bounded, timestamped buffer behind the NetBird push.
+ *
+ * - Bounded by count (default 20 480: 5 MiB at about 256 bytes a sample, as NetBird's Go
+ *   client keeps) and age (5 days), oldest dropped first, drops counted.
+ * - Every sample gets a nanosecond timestamp strictly greater than the previous one, so two
+ *   samples of one series never share a timestamp (InfluxDB would keep only one).
+ * - Push is take-batch / acknowledge: a batch is the oldest samples at take time, and
+ *   acknowledging removes exactly those (by sequence number), so samples recorded while a
+ *   push is in flight are kept.
+ */
+export class SampleStore implements BatchQueue<SampleBatch> {
   readonly maxSamples: number;
   readonly maxAgeMs: number;
   readonly #now: () => number;
@@ -141,13 +143,15 @@ export class SampleStore {
    * The oldest samples, up to `maxSamples` and `maxBytes` of line protocol (at least one
    * sample when any is stored). Nothing is removed until the batch is acknowledged.
    */
-  takeBatch(maxSamples = Number.POSITIVE_INFINITY, maxBytes = Number.POSITIVE_INFINITY) {
+  takeBatch(
+    maxSamples = Number.POSITIVE_INFINITY,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): SampleBatch | undefined {
     if (this.size === 0) return undefined;
     const { items: samples, body } = this.#items.takeLines((s) => s.line, maxSamples, maxBytes);
     const first = samples[0] as StoredSample;
     const last = samples[samples.length - 1] as StoredSample;
-    const batch: SampleBatch = { samples, body, firstSeq: first.seq, lastSeq: last.seq };
-    return batch;
+    return { samples, body, count: samples.length, firstSeq: first.seq, lastSeq: last.seq };
   }
 
   /** The push succeeded: remove exactly the batch's samples that are still stored. */

@@ -4,11 +4,6 @@ import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { classifyStatus, parseRetryAfter, type ResponseClass } from '../../protocol/http-retry.js';
 
-/**
- * The HTTP edge of both InfluxDB paths: one gzip-compressed line-protocol POST, classified.
- * Never throws: a network error, a timeout or an abort is a `retry` result like a 503.
- */
-
 const gzip = promisify(gzipCallback);
 
 /** How much of an error response we read for the log message. */
@@ -17,12 +12,24 @@ export const MAX_ERROR_BODY_BYTES = 512;
 export interface PostOptions {
   /** Extra headers (`X-Peer-ID`, `Authorization`); content headers are set here. */
   headers?: Readonly<Record<string, string>>;
-  /** Per-request deadline, including reading the answer. */
-  timeoutMs: number;
-  /** Cancels the request early (stop, shutdown deadline). */
+  /**
+   * Per-request deadline, including reading the answer. The batch sender passes none and
+   * aborts `signal` with a `TimeoutError` instead, so its timeouts follow its scheduler.
+   */
+  timeoutMs?: number;
+  /** Cancels the request (stop, a deadline, the sender's request timeout). */
   signal?: AbortSignal;
   now?: () => number;
+  /** Default: the global `fetch`. */
+  fetch?: typeof fetch;
 }
+
+/** The signature of `postLineProtocol`, for senders that take the transport as a parameter. */
+export type LineTransport = (
+  url: string,
+  body: string,
+  options: PostOptions,
+) => Promise<PostResult>;
 
 export interface PostResult {
   readonly kind: ResponseClass;
@@ -33,18 +40,27 @@ export interface PostResult {
   readonly message: string;
 }
 
+/**
+ * The HTTP edge of both line-protocol senders: one gzip-compressed POST, classified by the
+ * shared status policy. Never throws: a network error, a timeout or an abort is a `retry`
+ * result like a 503.
+ */
 export async function postLineProtocol(
   url: string,
   body: string,
   options: PostOptions,
 ): Promise<PostResult> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const signals = [
+    ...(options.timeoutMs !== undefined ? [AbortSignal.timeout(options.timeoutMs)] : []),
+    ...(options.signal ? [options.signal] : []),
+  ];
+  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+  const send = options.fetch ?? fetch;
   try {
     const compressed = await gzip(Buffer.from(body, 'utf8'));
     // Our own requests must not show up as spans of the application's tracing.
     const response = await context.with(suppressTracing(context.active()), () =>
-      fetch(url, {
+      send(url, {
         method: 'POST',
         headers: {
           ...options.headers,
@@ -52,7 +68,7 @@ export async function postLineProtocol(
           'Content-Encoding': 'gzip',
         },
         body: compressed,
-        signal,
+        ...(signal ? { signal } : {}),
         redirect: 'manual',
       }),
     );
@@ -76,12 +92,17 @@ export async function postLineProtocol(
       message: `HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`,
     };
   } catch (error) {
-    return { kind: 'retry', message: describeFetchError(error, timeout) };
+    return { kind: 'retry', message: describeFetchError(error, signal) };
   }
 }
 
-function describeFetchError(error: unknown, timeout: AbortSignal): string {
-  if (timeout.aborted) return 'request timed out';
+function describeFetchError(error: unknown, signal: AbortSignal | undefined): string {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    return reason instanceof Error && reason.name === 'TimeoutError'
+      ? 'request timed out'
+      : 'request aborted';
+  }
   if (error instanceof Error) {
     if (error.name === 'AbortError') return 'request aborted';
     const cause = (error as { cause?: unknown }).cause;

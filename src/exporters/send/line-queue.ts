@@ -1,4 +1,13 @@
+import type { BatchQueue } from './batch-queue.js';
 import { Fifo } from './fifo.js';
+
+/** Lines taken from the front of a `LineQueue`, identified by the sequence number of the last. */
+export interface TakenLines {
+  readonly body: string;
+  /** How many lines `body` holds. */
+  readonly count: number;
+  readonly lastSeq: number;
+}
 
 /**
  * A bounded FIFO of encoded lines waiting to be written (the InfluxDB metric exporter's retry
@@ -6,14 +15,7 @@ import { Fifo } from './fifo.js';
  * front is removed by sequence number once answered, so lines added — or dropped — while a
  * request is in flight are handled exactly.
  */
-
-export interface LineBatch {
-  readonly body: string;
-  readonly lines: number;
-  readonly lastSeq: number;
-}
-
-export class LineQueue {
+export class LineQueue implements BatchQueue<TakenLines> {
   readonly maxLines: number;
   readonly #lines = new Fifo<string>();
   /** Sequence number of the oldest queued line. */
@@ -46,18 +48,18 @@ export class LineQueue {
   }
 
   /** The oldest lines, up to both bounds (at least one line when any is queued). */
-  take(maxLines: number, maxBytes: number): LineBatch | undefined {
+  takeBatch(maxLines: number, maxBytes: number): TakenLines | undefined {
     if (this.size === 0) return undefined;
     const { items, body } = this.#lines.takeLines((line) => line, maxLines, maxBytes);
-    return { body, lines: items.length, lastSeq: this.#headSeq + items.length - 1 };
+    return { body, count: items.length, lastSeq: this.#headSeq + items.length - 1 };
   }
 
-  /** Removes the batch's lines that are still queued; returns how many. */
-  remove(batch: LineBatch): number {
-    const count = Math.min(batch.lastSeq - this.#headSeq + 1, this.size);
-    if (count <= 0) return 0;
-    this.#advance(count);
-    return count;
+  acknowledge(batch: TakenLines): number {
+    return this.#remove(batch);
+  }
+
+  discard(batch: TakenLines): number {
+    return this.#remove(batch);
   }
 
   /** Empties the queue; returns how many lines were in it. */
@@ -65,6 +67,14 @@ export class LineQueue {
     const n = this.size;
     this.#advance(n);
     return n;
+  }
+
+  /** Removes the batch's lines that are still queued; returns how many. */
+  #remove(batch: TakenLines): number {
+    const count = Math.min(batch.lastSeq - this.#headSeq + 1, this.size);
+    if (count <= 0) return 0;
+    this.#advance(count);
+    return count;
   }
 
   #advance(count: number): void {
