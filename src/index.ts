@@ -3,6 +3,7 @@
 
 export {
   ClientMetrics,
+  type ClientMetricsInstrumentationConfig,
   type ClientMetricsOptions,
   type ClientMetricsStats,
   createClientMetrics,

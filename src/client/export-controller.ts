@@ -21,7 +21,6 @@ import {
 import type { PushTarget } from '../exporters/push/push-target.js';
 import type { RemoteConfigSource } from '../exporters/push/remote-config.js';
 import type { SampleStore } from '../exporters/push/sample-store.js';
-import { registerSelfMetrics } from '../exporters/push/self-metrics.js';
 import { settleWithin } from '../exporters/send/deadline.js';
 import { type Scheduler, systemScheduler } from '../exporters/send/scheduler.js';
 import { isGoVersion } from '../protocol/version-range.js';
@@ -31,6 +30,8 @@ export interface ExportControllerOptions extends MetricsExportOptions {
   meterProvider?: MeterProvider;
   /** Extra readers for the MeterProvider we build (ignored with `meterProvider`). */
   metricReaders?: readonly IMetricReader[];
+  /** Resource attributes of a MeterProvider we build, under those the configuration sets. */
+  resourceDefaults?: Readonly<Record<string, string>>;
   /** Default `process.env`, read at creation and at each `startPush()`. */
   env?: Env;
   store: SampleStore;
@@ -101,23 +102,9 @@ export class ExportController {
         );
       }
     } else {
-      this.pipeline = buildPipeline(this.config, options.metricReaders);
+      this.pipeline = buildPipeline(this.config, options.metricReaders, options.resourceDefaults);
       this.meterProvider = this.pipeline?.meterProvider ?? metrics.getMeterProvider();
     }
-    registerSelfMetrics(this.meterProvider, () => {
-      const c = this.#tally.snapshot();
-      const s = options.store.stats;
-      return {
-        requests: c.requests,
-        samplesSent: c.samplesSent,
-        retries: c.retries,
-        failures: c.failures,
-        droppedByAge: s.droppedByAge,
-        droppedBySize: s.droppedBySize,
-        droppedByServer: c.samplesDroppedByServer,
-        rejectedBySchema: options.schemaRejections(),
-      };
-    });
     if (this.config.push?.enabled) this.startPush();
   }
 

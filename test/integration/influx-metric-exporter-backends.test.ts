@@ -8,7 +8,8 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InfluxLineProtocolExporter } from '../../src/exporters/influxdb/influx-metric-exporter.js';
-import { formatDecimal, hrTimeToNs } from '../../src/exporters/influxdb/otel-to-line-protocol.js';
+import { hrTimeToNs } from '../../src/exporters/influxdb/otel-to-line-protocol.js';
+import { formatDecimal } from '../../src/exporters/influxdb/telegraf-schemas.js';
 import { ConnectionStages, createClientMetrics, INSTRUMENTS } from '../../src/index.js';
 import {
   influxCreateDatabase,
@@ -19,6 +20,7 @@ import {
   vmForceFlush,
   waitFor,
 } from '../helpers/backend-clients.js';
+import { END_NS, handBuiltResourceMetrics, START_NS } from '../helpers/hand-built-metrics.js';
 import { findHistogram, TestReader } from '../helpers/test-reader.js';
 
 /** The InfluxDB metric exporter against real servers: what it writes is what they store. */
@@ -31,7 +33,7 @@ afterAll(async () => {
   await Promise.all(exporters.map((e) => e.shutdown()));
 });
 
-/** NetBird instruments recorded through ClientMetrics into a delta reader for `exporter`. */
+/** NetBird instruments recorded through ClientMetrics into a reader for `exporter`. */
 async function recordNetbird(exporter: InfluxLineProtocolExporter, service: string) {
   const reader = new TestReader({
     aggregationTemporalitySelector: (t) => exporter.selectAggregationTemporality(t),
@@ -67,17 +69,20 @@ function exportOnce(exporter: InfluxLineProtocolExporter, rm: ResourceMetrics) {
   );
 }
 
-function point(rm: ResourceMetrics, name: string, stage?: string): DataPoint<Histogram> {
-  const h = findHistogram(rm, name);
-  const p = h?.dataPoints.find((d) => stage === undefined || d.attributes.stage === stage);
-  if (p === undefined) throw new Error(`no point ${name} ${stage ?? ''}`);
+function point(rm: ResourceMetrics, name: string): DataPoint<Histogram> {
+  const p = findHistogram(rm, name)?.dataPoints[0];
+  if (p === undefined) throw new Error(`no point ${name}`);
   return p;
 }
 
 /** Every field the layout writes for a histogram point, computed from the point itself. */
-function expectedFields(p: DataPoint<Histogram>): Record<string, number> {
+function expectedFields(p: DataPoint<Histogram>): Record<string, number | bigint> {
   const v = p.value;
-  const fields: Record<string, number> = { count: v.count, sum: v.sum as number };
+  const fields: Record<string, number | bigint> = {
+    count: v.count,
+    sum: v.sum as number,
+    start_time_unix_nano: hrTimeToNs(p.startTime),
+  };
   if (v.min !== undefined) fields.min = v.min;
   if (v.max !== undefined) fields.max = v.max;
   let cumulative = 0;
@@ -100,31 +105,34 @@ describe('InfluxLineProtocolExporter → InfluxDB 1.6 /write', () => {
     const { rm, agent } = await recordNetbird(exporter, service);
     expect((await exportOnce(exporter, rm)).code).toBe(ExportResultCode.SUCCESS);
 
-    const total = point(rm, INSTRUMENTS.connection, 'total');
-    const series = await influxQuery(
-      url,
-      db,
-      `SELECT * FROM "netbird_peer_connection_duration_seconds" WHERE "stage" = 'total'`,
+    const connection = findHistogram(rm, INSTRUMENTS.connection)?.dataPoints ?? [];
+    expect(connection.length).toBeGreaterThan(0);
+    const rows = influxRows(
+      (await influxQuery(url, db, 'SELECT * FROM "netbird.peer.connection.duration"'))[0],
     );
-    const rows = influxRows(series[0]);
-    expect(rows).toHaveLength(1);
-    const row = rows[0] as Record<string, unknown>;
-    expect(row.time).toBe(hrTimeToNs(total.endTime));
-    for (const [field, value] of Object.entries(expectedFields(total))) {
-      expect(row[field], field).toBe(value);
+    expect(rows).toHaveLength(connection.length);
+    for (const p of connection) {
+      // Each point is the row whose tags are its attributes.
+      const row = rows.find((r) =>
+        Object.entries(p.attributes).every(([key, value]) => r[key] === String(value)),
+      );
+      expect(row, JSON.stringify(p.attributes)).toBeDefined();
+      expect(row?.time).toBe(hrTimeToNs(p.endTime));
+      for (const [field, value] of Object.entries(expectedFields(p))) {
+        expect(row?.[field], field).toBe(value);
+      }
+      expect(row).toMatchObject({
+        'service.name': service,
+        'otel.library.name': 'netbird-otel-metrics',
+        connection_type: 'ice_p2p',
+        attempt_type: 'initial',
+        deployment_type: 'cloud',
+        version: '0.60.2',
+        os: 'linux',
+        arch: 'amd64',
+        peer_id: agent.peerId,
+      });
     }
-    expect(row).toMatchObject({
-      'service.name': service,
-      'otel.library.name': 'netbird-otel-metrics',
-      stage: 'total',
-      connection_type: 'ice_p2p',
-      attempt_type: 'initial',
-      deployment_type: 'cloud',
-      version: '0.60.2',
-      os: 'linux',
-      arch: 'amd64',
-      peer_id: agent.peerId,
-    });
 
     const sync = point(rm, INSTRUMENTS.sync);
     const syncRows = influxRows(
@@ -132,12 +140,20 @@ describe('InfluxLineProtocolExporter → InfluxDB 1.6 /write', () => {
         await influxQuery(
           url,
           db,
-          `SELECT "count", "sum", "min", "max", "+Inf" FROM "netbird_sync_duration_seconds"`,
+          `SELECT "count", "sum", "min", "max", "+Inf", "start_time_unix_nano" FROM "netbird.sync.duration"`,
         )
       )[0],
     );
     expect(syncRows).toEqual([
-      { time: hrTimeToNs(sync.endTime), count: 2, sum: 3.625, min: 0.125, max: 3.5, '+Inf': 2 },
+      {
+        time: hrTimeToNs(sync.endTime),
+        count: 2,
+        sum: 3.625,
+        min: 0.125,
+        max: 3.5,
+        '+Inf': 2,
+        start_time_unix_nano: hrTimeToNs(sync.startTime),
+      },
     ]);
   });
 
@@ -151,6 +167,124 @@ describe('InfluxLineProtocolExporter → InfluxDB 1.6 /write', () => {
     expect(result.error?.message).toContain('database not found');
     expect(exporter.stats.linesDroppedByServer).toBeGreaterThan(0);
     expect(exporter.stats.buffered).toBe(0);
+  });
+});
+
+describe('InfluxLineProtocolExporter → InfluxDB 1.6: the collector layouts, read back', () => {
+  const startNs = BigInt(START_NS);
+  const endNs = BigInt(END_NS);
+
+  async function exportHandBuilt(schema?: 'telegraf-prometheus-v2') {
+    const url = inject('influxdbUrl');
+    const db = uniqueName(schema === undefined ? 'otel_v1' : 'otel_v2');
+    await influxCreateDatabase(url, db);
+    const exporter = new InfluxLineProtocolExporter({ url, database: db, schema });
+    exporters.push(exporter);
+    expect((await exportOnce(exporter, handBuiltResourceMetrics())).code).toBe(
+      ExportResultCode.SUCCESS,
+    );
+    const select = async (q: string) => influxRows((await influxQuery(url, db, q))[0]);
+    return { select };
+  }
+
+  // What the rules give for the hand-built metrics, as InfluxQL returns it: the resource's
+  // tags without the per-process ones, the scope's, the point's.
+  const shop = {
+    'deployment.environment': 'prod',
+    'host.name': 'web-1',
+    'otel.library.name': 'shop',
+    'otel.library.version': '2.1.0',
+    'service.name': 'checkout',
+  };
+
+  it('telegraf-prometheus-v1: one measurement per metric, typed fields, every tag', async () => {
+    const { select } = await exportHandBuilt();
+    const time = endNs;
+    const start_time_unix_nano = startNs;
+    expect(await select('SELECT * FROM "http.requests"')).toEqual([
+      { time, counter: 42, start_time_unix_nano, ...shop, method: 'GET', status: '200' },
+    ]);
+    expect(await select('SELECT * FROM "queue.depth"')).toEqual([
+      { time, gauge: -3.5, start_time_unix_nano, ...shop, queue: 'orders' },
+    ]);
+    expect(await select('SELECT * FROM "cpu.temperature"')).toEqual([
+      { time, gauge: 71.25, start_time_unix_nano, ...shop },
+    ]);
+    expect(await select('SELECT * FROM "jobs.done"')).toEqual([
+      { time, gauge: 7, start_time_unix_nano, ...shop },
+    ]);
+    const histogram = await select('SELECT * FROM "http.server.duration"');
+    expect(histogram).toEqual([
+      {
+        time,
+        '+Inf': 4,
+        '0.005': 1,
+        '10': 3,
+        '100': 3,
+        count: 4,
+        max: 180,
+        min: 0.004,
+        start_time_unix_nano,
+        sum: 250.75,
+        'deployment.environment': 'prod',
+        'host.name': 'web-1',
+        method: 'POST',
+        'otel.library.name': 'runtime',
+        route: '/cart',
+        'service.name': 'checkout',
+      },
+    ]);
+    // Integers stay integers, as the collector writes them, so both can share a database.
+    const types = async (measurement: string) =>
+      (await select(`SHOW FIELD KEYS FROM "${measurement}"`)).map((r) => [r.fieldKey, r.fieldType]);
+    expect(await types('http.requests')).toEqual([
+      ['counter', 'integer'],
+      ['start_time_unix_nano', 'integer'],
+    ]);
+    expect(await types('cpu.temperature')).toEqual([
+      ['gauge', 'float'],
+      ['start_time_unix_nano', 'integer'],
+    ]);
+  });
+
+  it('telegraf-prometheus-v2: measurement `prometheus`, buckets as `le` series', async () => {
+    const { select } = await exportHandBuilt('telegraf-prometheus-v2');
+    const H = 'http.server.duration';
+    expect(
+      await select(
+        `SELECT "${H}_count", "${H}_sum", "${H}_min", "${H}_max", "start_time_unix_nano" FROM "prometheus" WHERE "route" = '/cart' AND "le" = ''`,
+      ),
+    ).toEqual([
+      {
+        time: endNs,
+        [`${H}_count`]: 4,
+        [`${H}_sum`]: 250.75,
+        [`${H}_min`]: 0.004,
+        [`${H}_max`]: 180,
+        start_time_unix_nano: startNs,
+      },
+    ]);
+    const buckets = await select(`SELECT "${H}_bucket", "le" FROM "prometheus"`);
+    expect(Object.fromEntries(buckets.map((r) => [r.le, [r.time, r[`${H}_bucket`]]]))).toEqual({
+      '0.005': [endNs, 1],
+      '10': [endNs, 3],
+      '100': [endNs, 3],
+      '+Inf': [endNs, 4],
+    });
+    expect(await select('SELECT "http.requests" FROM "prometheus"')).toEqual([
+      { time: endNs, 'http.requests': 42 },
+    ]);
+    expect(await select('SELECT "queue.depth" FROM "prometheus"')).toEqual([
+      { time: endNs, 'queue.depth': -3.5 },
+    ]);
+    // Two metrics with the same tags and time are one point in this layout.
+    expect(
+      await select(
+        `SELECT "cpu.temperature", "jobs.done", "start_time_unix_nano" FROM "prometheus" WHERE "otel.library.name" = 'shop' AND "queue" = '' AND "method" = ''`,
+      ),
+    ).toEqual([
+      { time: endNs, 'cpu.temperature': 71.25, 'jobs.done': 7, start_time_unix_nano: startNs },
+    ]);
   });
 });
 
@@ -170,7 +304,7 @@ describe('InfluxLineProtocolExporter → VictoriaMetrics /api/v2/write', () => {
 
     const sync = point(rm, INSTRUMENTS.sync);
     const expected = expectedFields(sync);
-    const match = `{__name__=~"netbird_sync_duration_seconds_.*",service.name="${service}"}`;
+    const match = `{__name__=~"netbird[.]sync[.]duration_.*",service.name="${service}"}`;
     const series = await waitFor(
       async () => {
         await vmForceFlush(url);
@@ -183,11 +317,12 @@ describe('InfluxLineProtocolExporter → VictoriaMetrics /api/v2/write', () => {
       },
     );
     const stored = Object.fromEntries(
-      series.map((s) => [s.metric.__name__?.replace('netbird_sync_duration_seconds_', ''), s]),
+      series.map((s) => [s.metric.__name__?.replace('netbird.sync.duration_', ''), s]),
     );
     const ms = Number(hrTimeToNs(sync.endTime) / 1_000_000n);
     for (const [field, value] of Object.entries(expected)) {
-      expect(stored[field]?.values, field).toEqual([value]);
+      // VictoriaMetrics keeps every value as a float64.
+      expect(stored[field]?.values, field).toEqual([Number(value)]);
       expect(stored[field]?.timestamps, field).toEqual([ms]);
     }
     expect(series[0]?.metric).toMatchObject({

@@ -12,18 +12,19 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { InfluxLineProtocolExporter } from '../../src/exporters/influxdb/influx-metric-exporter.js';
+import { DEFAULT_EXCLUDED_RESOURCE_ATTRIBUTES } from '../../src/exporters/influxdb/otel-tags.js';
 import {
-  formatDecimal,
   hrTimeToNs,
   newSerializeStats,
   resourceMetricsToLines,
 } from '../../src/exporters/influxdb/otel-to-line-protocol.js';
-import { prometheusMetricName, unitSuffix } from '../../src/exporters/otel/prometheus-naming.js';
+import { formatDecimal } from '../../src/exporters/influxdb/telegraf-schemas.js';
 import { parseLine } from '../../src/protocol/line-protocol/parse.js';
+import { END_NS, handBuiltResourceMetrics, START_NS } from '../helpers/hand-built-metrics.js';
 import { TestReader } from '../helpers/test-reader.js';
 
 function setup(
-  temporality: 'delta' | 'cumulative' = 'delta',
+  temporality: 'delta' | 'cumulative' = 'cumulative',
   views: ConstructorParameters<typeof MeterProvider>[0] = {},
 ) {
   const exporter = new InfluxLineProtocolExporter({
@@ -56,7 +57,145 @@ function points(
   throw new Error(`no metric ${name}`);
 }
 
-describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
+/**
+ * A line read back, with integer fields (`12i`) told apart: the protocol parser reads the
+ * float fields our own encoder writes, so integers are taken out first and kept as bigint.
+ */
+function read(line: string) {
+  const integers: Record<string, bigint> = {};
+  const floatsOnly = line.replace(/([ ,])([^ ,=]+)=(-?\d+)i(?=[ ,])/g, (_, sep, key, digits) => {
+    integers[key] = BigInt(digits);
+    return `${sep}${key}=0`;
+  });
+  const parsed = parseLine(floatsOnly);
+  const fields: Record<string, number> = {};
+  for (const [key, value] of Object.entries(parsed.fields)) {
+    if (!(key in integers)) fields[key] = value;
+  }
+  return { ...parsed, fields, integers };
+}
+
+// Tags every line of the hand-built metrics carries: the resource's, less the per-process
+// attributes left out by default (`process.pid`, `process.command_args`).
+const RESOURCE = 'deployment.environment=prod,host.name=web-1';
+const SERVICE = 'service.name=checkout';
+const SHOP = 'otel.library.name=shop,otel.library.version=2.1.0';
+const RUNTIME = 'otel.library.name=runtime';
+const START = `start_time_unix_nano=${START_NS}i`;
+
+describe('resourceMetricsToLines: the collector influxdb exporter layouts, line for line', () => {
+  it('telegraf-prometheus-v1 (the default)', () => {
+    // Measurement = metric name. Cumulative monotonic sum → `counter`; up-down sum, gauge and
+    // delta sum → `gauge`; integer instruments as integer fields. Histogram: `count` and the
+    // cumulative bucket counts named by bound (1, 1+2, 1+2+0, all 4 under +Inf), `sum`,
+    // `min`, `max`. Every point: `start_time_unix_nano` as an integer, the end time as its
+    // timestamp. Tags sorted by key; `otel.library.version` only when the scope has one.
+    const expected = [
+      `http.requests,${RESOURCE},method=GET,${SHOP},${SERVICE},status=200 counter=42i,${START} ${END_NS}`,
+      `queue.depth,${RESOURCE},${SHOP},queue=orders,${SERVICE} gauge=-3.5,${START} ${END_NS}`,
+      `cpu.temperature,${RESOURCE},${SHOP},${SERVICE} gauge=71.25,${START} ${END_NS}`,
+      `jobs.done,${RESOURCE},${SHOP},${SERVICE} gauge=7i,${START} ${END_NS}`,
+      `http.server.duration,${RESOURCE},method=POST,${RUNTIME},route=/cart,${SERVICE} +Inf=4,0.005=1,10=3,100=3,count=4,max=180,min=0.004,${START},sum=250.75 ${END_NS}`,
+    ];
+    expect(resourceMetricsToLines(handBuiltResourceMetrics())).toEqual(expected);
+    expect(
+      resourceMetricsToLines(handBuiltResourceMetrics(), newSerializeStats(), {
+        schema: 'telegraf-prometheus-v1',
+      }),
+    ).toEqual(expected);
+  });
+
+  it('telegraf-prometheus-v2', () => {
+    // Measurement `prometheus`, fields named by the metric; a histogram is one line with
+    // `<name>_count`, `_max`, `_min`, `_sum`, then one line per bucket with tag `le` and the
+    // cumulative count in `<name>_bucket` (bucket lines carry no start time).
+    const H = 'http.server.duration';
+    const histogramTags = (le?: string) =>
+      `${RESOURCE},${le === undefined ? '' : `le=${le},`}method=POST,${RUNTIME},route=/cart,${SERVICE}`;
+    expect(
+      resourceMetricsToLines(handBuiltResourceMetrics(), newSerializeStats(), {
+        schema: 'telegraf-prometheus-v2',
+      }),
+    ).toEqual([
+      `prometheus,${RESOURCE},method=GET,${SHOP},${SERVICE},status=200 http.requests=42i,${START} ${END_NS}`,
+      `prometheus,${RESOURCE},${SHOP},queue=orders,${SERVICE} queue.depth=-3.5,${START} ${END_NS}`,
+      `prometheus,${RESOURCE},${SHOP},${SERVICE} cpu.temperature=71.25,${START} ${END_NS}`,
+      `prometheus,${RESOURCE},${SHOP},${SERVICE} jobs.done=7i,${START} ${END_NS}`,
+      `prometheus,${histogramTags()} ${H}_count=4,${H}_max=180,${H}_min=0.004,${H}_sum=250.75,${START} ${END_NS}`,
+      `prometheus,${histogramTags('0.005')} ${H}_bucket=1 ${END_NS}`,
+      `prometheus,${histogramTags('10')} ${H}_bucket=3 ${END_NS}`,
+      `prometheus,${histogramTags('100')} ${H}_bucket=3 ${END_NS}`,
+      `prometheus,${histogramTags('+Inf')} ${H}_bucket=4 ${END_NS}`,
+    ]);
+  });
+
+  it('counts the lines it wrote', () => {
+    const stats = newSerializeStats();
+    resourceMetricsToLines(handBuiltResourceMetrics(), stats, { schema: 'telegraf-prometheus-v2' });
+    expect(stats).toEqual({
+      lines: 9,
+      skippedExponentialHistograms: 0,
+      skippedNonFinite: 0,
+      replacedChars: 0,
+    });
+  });
+});
+
+describe('resourceMetricsToLines: resource attributes that change at every process start', () => {
+  it('leaves out those NodeSDK detectors set per process, by default', () => {
+    expect(DEFAULT_EXCLUDED_RESOURCE_ATTRIBUTES).toEqual([
+      'process.pid',
+      'process.command_args',
+      'process.command',
+      'process.executable.path',
+      'service.instance.id',
+    ]);
+    const rm: ResourceMetrics = {
+      ...handBuiltResourceMetrics(),
+      resource: resourceFromAttributes({
+        'service.name': 'svc',
+        'service.instance.id': '0b6b6f1e-5c1a-4a0e-9b7e-1f2d3c4b5a69',
+        'process.pid': 1,
+        'process.command': '/srv/app.js',
+        'process.command_args': ['node', '/srv/app.js'],
+        'process.executable.path': '/usr/bin/node',
+        'process.executable.name': 'node',
+        'process.runtime.version': '20.19.0',
+        'host.name': 'web-1',
+      }),
+    };
+    const tags = read(resourceMetricsToLines(rm)[0] as string).tags;
+    expect(Object.keys(tags)).toEqual([
+      'host.name',
+      'method',
+      'otel.library.name',
+      'otel.library.version',
+      'process.executable.name',
+      'process.runtime.version',
+      'service.name',
+      'status',
+    ]);
+  });
+
+  it('writes every resource attribute with an empty list, and takes prefixes ending in *', () => {
+    const all = resourceMetricsToLines(handBuiltResourceMetrics(), newSerializeStats(), {
+      excludeResourceAttributes: [],
+    });
+    expect(read(all[0] as string).tags).toMatchObject({
+      'process.pid': '4242',
+      'process.command_args': '["/usr/bin/node","/srv/app.js"]',
+    });
+    expect(all[0]).toContain(',process.command_args=["/usr/bin/node"\\,"/srv/app.js"],');
+    const lines = resourceMetricsToLines(handBuiltResourceMetrics(), newSerializeStats(), {
+      excludeResourceAttributes: ['process.*', 'deployment.environment'],
+    });
+    expect(lines[0]).toBe(
+      `http.requests,host.name=web-1,method=GET,${SHOP},${SERVICE},status=200 counter=42i,${START} ${END_NS}`,
+    );
+  });
+});
+
+describe('resourceMetricsToLines: from a MeterProvider', () => {
   it('writes a histogram as count, sum, min, max and cumulative le buckets named by bound', async () => {
     const { reader, meter } = setup();
     const h = meter.createHistogram('netbird.peer.connection.duration', {
@@ -67,8 +206,8 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
     const rm = await reader.collectMetrics();
     const lines = resourceMetricsToLines(rm);
     expect(lines).toHaveLength(1);
-    const line = parseLine(lines[0] as string);
-    expect(line.measurement).toBe('netbird_peer_connection_duration_seconds');
+    const line = read(lines[0] as string);
+    expect(line.measurement).toBe('netbird.peer.connection.duration');
     expect(line.fields).toEqual({
       count: 4,
       sum: 0.3 + 0.7 + 0.9 + 2,
@@ -81,13 +220,16 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
     });
     const { points: dps } = points(rm, 'netbird.peer.connection.duration');
     expect(line.timestampNs).toBe(hrTimeToNs(dps[0]?.endTime ?? [0, 0]));
+    expect(line.integers).toEqual({
+      start_time_unix_nano: hrTimeToNs(dps[0]?.startTime ?? [0, 0]),
+    });
   });
 
   it('tags resource attributes, scope name/version and point attributes, sorted by key', async () => {
     const { reader, meter } = setup();
     meter.createCounter('c').add(1, { zeta: 'z', alpha: 'a', flag: true, n: 2.5, empty: '' });
     const lines = resourceMetricsToLines(await reader.collectMetrics());
-    const line = parseLine(lines[0] as string);
+    const line = read(lines[0] as string);
     expect(line.tags).toMatchObject({
       'service.name': 'svc',
       'host.id': 'h1',
@@ -111,10 +253,18 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
     expect(line).toContain(',list=["x"\\,"y"],');
   });
 
+  it('escapes commas, spaces and equals signs in names and tags', async () => {
+    const { reader, meter } = setup();
+    meter.createGauge('g').record(1, { 'a key': 'x=1, y' });
+    const [line] = resourceMetricsToLines(await reader.collectMetrics());
+    expect(line?.startsWith('g,a\\ key=x\\=1\\,\\ y,')).toBe(true);
+    expect(read(line as string).tags['a key']).toBe('x=1, y');
+  });
+
   it('lets a point attribute win over a resource attribute of the same name', async () => {
     const { reader, meter } = setup();
     meter.createGauge('g').record(1, { 'host.id': 'from-point' });
-    const line = parseLine(resourceMetricsToLines(await reader.collectMetrics())[0] as string);
+    const line = read(resourceMetricsToLines(await reader.collectMetrics())[0] as string);
     expect(line.tags['host.id']).toBe('from-point');
   });
 
@@ -122,31 +272,61 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
     const cumulative = setup('cumulative');
     cumulative.meter.createCounter('requests', { unit: '{request}' }).add(5);
     const [c] = resourceMetricsToLines(await cumulative.reader.collectMetrics());
-    expect(parseLine(c as string)).toMatchObject({
-      measurement: 'requests_total',
-      fields: { counter: 5 },
-    });
+    expect(read(c as string)).toMatchObject({ measurement: 'requests', fields: { counter: 5 } });
 
     const delta = setup('delta');
     delta.meter.createCounter('requests').add(5);
     delta.meter.createUpDownCounter('queue.depth', { unit: 'By' }).add(-3);
     delta.meter.createGauge('temperature', { unit: 'Cel' }).record(21.5);
-    const lines = resourceMetricsToLines(await delta.reader.collectMetrics()).map(parseLine);
+    const lines = resourceMetricsToLines(await delta.reader.collectMetrics()).map(read);
     expect(lines.map((l) => [l.measurement, l.fields])).toEqual([
-      ['requests_total', { gauge: 5 }],
-      ['queue_depth_bytes', { gauge: -3 }],
-      ['temperature_celsius', { gauge: 21.5 }],
+      ['requests', { gauge: 5 }],
+      ['queue.depth', { gauge: -3 }],
+      ['temperature', { gauge: 21.5 }],
     ]);
   });
 
-  it('stamps each point with its end time in nanoseconds', async () => {
+  it('writes integer instruments as integer fields, truncated as the SDK records them', async () => {
+    const { reader, meter } = setup();
+    meter.createCounter('ints', { valueType: ValueType.INT }).add(3);
+    meter.createGauge('int.gauge', { valueType: ValueType.INT }).record(-12);
+    const [ints, gauge] = resourceMetricsToLines(await reader.collectMetrics());
+    expect(ints).toMatch(/^ints,\S+ counter=3i,start_time_unix_nano=\d+i \d+$/);
+    expect(gauge).toMatch(/^int\.gauge,\S+ gauge=-12i,start_time_unix_nano=\d+i \d+$/);
+  });
+
+  it('stamps each point with its end time and writes its start time, in nanoseconds', async () => {
     const { reader, meter } = setup();
     meter.createGauge('g').record(1);
     const rm = await reader.collectMetrics();
     const { points: dps } = points(rm, 'g');
     const end = dps[0]?.endTime ?? [0, 0];
+    const start = dps[0]?.startTime ?? [0, 0];
     const [line] = resourceMetricsToLines(rm);
-    expect(line?.endsWith(` ${end[0]}${String(end[1]).padStart(9, '0')}`)).toBe(true);
+    const ns = (t: readonly [number, number]) => `${t[0]}${String(t[1]).padStart(9, '0')}`;
+    expect(line?.endsWith(`,start_time_unix_nano=${ns(start)}i ${ns(end)}`)).toBe(true);
+  });
+
+  it('leaves out start_time_unix_nano when a point has no start time', () => {
+    const rm = handBuiltResourceMetrics();
+    const gauge = rm.scopeMetrics[0]?.metrics[2] as MetricData;
+    const edited: ResourceMetrics = {
+      ...rm,
+      scopeMetrics: [
+        {
+          ...(rm.scopeMetrics[0] as ResourceMetrics['scopeMetrics'][number]),
+          metrics: [
+            {
+              ...gauge,
+              dataPoints: [{ ...(gauge.dataPoints[0] as DataPoint<number>), startTime: [0, 0] }],
+            } as MetricData,
+          ],
+        },
+      ],
+    };
+    expect(resourceMetricsToLines(edited)).toEqual([
+      `cpu.temperature,${RESOURCE},${SHOP},${SERVICE} gauge=71.25 ${END_NS}`,
+    ]);
   });
 
   it('skips exponential histograms and counts them', async () => {
@@ -160,7 +340,7 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
     meter.createGauge('kept').record(1);
     const stats = newSerializeStats();
     const lines = resourceMetricsToLines(await reader.collectMetrics(), stats);
-    expect(lines.map((l) => parseLine(l).measurement)).toEqual(['kept']);
+    expect(lines.map((l) => read(l).measurement)).toEqual(['kept']);
     expect(stats).toMatchObject({ lines: 1, skippedExponentialHistograms: 2 });
   });
 
@@ -172,8 +352,26 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
     meter.createGauge('fine').record(2);
     const stats = newSerializeStats();
     const lines = resourceMetricsToLines(await reader.collectMetrics(), stats);
-    expect(lines.map((l) => parseLine(l).measurement)).toEqual(['fine']);
+    expect(lines.map((l) => read(l).measurement)).toEqual(['fine']);
     expect(stats.skippedNonFinite).toBe(3);
+  });
+
+  it('skips an integer beyond int64 and counts it', () => {
+    const rm = handBuiltResourceMetrics();
+    const counter = rm.scopeMetrics[0]?.metrics[0] as MetricData;
+    const big = { ...(counter.dataPoints[0] as DataPoint<number>), value: 2 ** 63 };
+    const edited: ResourceMetrics = {
+      ...rm,
+      scopeMetrics: [
+        {
+          ...(rm.scopeMetrics[0] as ResourceMetrics['scopeMetrics'][number]),
+          metrics: [{ ...counter, dataPoints: [big] } as MetricData],
+        },
+      ],
+    };
+    const stats = newSerializeStats();
+    expect(resourceMetricsToLines(edited, stats)).toEqual([]);
+    expect(stats.skippedNonFinite).toBe(1);
   });
 
   it('leaves out min and max of an empty cumulative histogram instead of writing infinities', async () => {
@@ -207,42 +405,11 @@ describe('resourceMetricsToLines (telegraf-prometheus-v1 layout)', () => {
       })),
     };
     const [line] = resourceMetricsToLines(edited);
-    expect(parseLine(line as string).fields).toEqual({ count: 0, sum: 0, '1': 0, '+Inf': 0 });
+    expect(read(line as string).fields).toEqual({ count: 0, sum: 0, '1': 0, '+Inf': 0 });
   });
 });
 
-describe('naming', () => {
-  it.each([
-    [
-      'netbird.peer.connection.duration',
-      's',
-      'histogram',
-      'netbird_peer_connection_duration_seconds',
-    ],
-    [
-      'netbird.metrics.push.samples_sent',
-      '{sample}',
-      'counter',
-      'netbird_metrics_push_samples_sent_total',
-    ],
-    ['http.server.duration', 'ms', 'histogram', 'http_server_duration_milliseconds'],
-    ['process.memory', 'By', 'gauge', 'process_memory_bytes'],
-    ['net.io', 'By/s', 'gauge', 'net_io_bytes_per_second'],
-    ['cpu.utilization', '1', 'gauge', 'cpu_utilization_ratio'],
-    ['requests_total', '', 'counter', 'requests_total'],
-    ['latency_seconds', 's', 'histogram', 'latency_seconds'],
-    ['9lives', '', 'gauge', '_9lives'],
-    ['a-b..c', 'widgets', 'gauge', 'a_b_c_widgets'],
-  ] as const)('%s [%s] %s → %s', (name, unit, kind, expected) => {
-    expect(prometheusMetricName(name, unit, kind)).toBe(expected);
-  });
-
-  it('drops annotations and keeps unknown units as words', () => {
-    expect(unitSuffix('{packets}', 'counter')).toBe('');
-    expect(unitSuffix('m/s', 'gauge')).toBe('meters_per_second');
-    expect(unitSuffix('1', 'counter')).toBe('');
-  });
-
+describe('bucket bound names', () => {
   it.each([
     [0.005, '0.005'],
     [1, '1'],
@@ -258,9 +425,22 @@ describe('naming', () => {
   });
 });
 
-describe('InfluxLineProtocolExporter: temporality', () => {
-  it('selects delta for everything but up-down counters, and always the same answer', () => {
+describe('InfluxLineProtocolExporter: options', () => {
+  it('selects cumulative by default, and always the same answer', () => {
     const e = new InfluxLineProtocolExporter({ url: 'http://127.0.0.1:1', database: 'x' });
+    for (let i = 0; i < 2; i++) {
+      for (const type of Object.values(InstrumentType)) {
+        expect(e.selectAggregationTemporality(type), type).toBe(AggregationTemporality.CUMULATIVE);
+      }
+    }
+  });
+
+  it('with temporality delta, selects delta for everything but up-down counters', () => {
+    const e = new InfluxLineProtocolExporter({
+      url: 'http://127.0.0.1:1',
+      database: 'x',
+      temporality: 'delta',
+    });
     for (let i = 0; i < 2; i++) {
       expect(e.selectAggregationTemporality(InstrumentType.COUNTER)).toBe(
         AggregationTemporality.DELTA,
@@ -278,14 +458,6 @@ describe('InfluxLineProtocolExporter: temporality', () => {
         AggregationTemporality.CUMULATIVE,
       );
     }
-    const c = new InfluxLineProtocolExporter({
-      url: 'http://127.0.0.1:1',
-      database: 'x',
-      temporality: 'cumulative',
-    });
-    expect(c.selectAggregationTemporality(InstrumentType.HISTOGRAM)).toBe(
-      AggregationTemporality.CUMULATIVE,
-    );
   });
 
   it('under delta, a quiet series is not written again', async () => {
@@ -297,5 +469,16 @@ describe('InfluxLineProtocolExporter: temporality', () => {
     const lines = resourceMetricsToLines(await reader.collectMetrics());
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('a=y');
+  });
+
+  it('refuses an unknown schema', () => {
+    expect(
+      () =>
+        new InfluxLineProtocolExporter({
+          url: 'http://127.0.0.1:1',
+          database: 'x',
+          schema: 'otel-v1' as 'telegraf-prometheus-v1',
+        }),
+    ).toThrow(/schema/);
   });
 });

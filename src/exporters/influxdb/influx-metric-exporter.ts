@@ -11,10 +11,12 @@ import { type LineTransport, postLineProtocol } from '../send/http-transport.js'
 import { LineQueue, type TakenLines } from '../send/line-queue.js';
 import { type Scheduler, systemScheduler } from '../send/scheduler.js';
 import {
+  type LineLayoutOptions,
   newSerializeStats,
   resourceMetricsToLines,
   type SerializeStats,
 } from './otel-to-line-protocol.js';
+import { INFLUX_METRICS_SCHEMAS, type InfluxMetricsSchema } from './telegraf-schemas.js';
 
 export interface InfluxLineProtocolExporterOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8086` (a path prefix is kept). */
@@ -34,8 +36,12 @@ export interface InfluxLineProtocolExporterOptions {
   headers?: Readonly<Record<string, string>>;
   /** Per request. Default 10 000. */
   timeoutMillis?: number;
-  /** Default `delta`. */
+  /** Default `cumulative`. */
   temporality?: 'delta' | 'cumulative';
+  /** The line layout. Default `telegraf-prometheus-v1`. */
+  schema?: InfluxMetricsSchema;
+  /** Resource attributes not written as tags. Default `DEFAULT_EXCLUDED_RESOURCE_ATTRIBUTES`. */
+  excludeResourceAttributes?: readonly string[];
   /** Default 5000 lines (InfluxData's batch advice). */
   maxBatchLines?: number;
   /** Uncompressed bytes per request. Default 1 MiB. */
@@ -81,8 +87,27 @@ const DEFAULTS = {
  * per-event NetBird samples take the push path instead). Use it with a
  * `PeriodicExportingMetricReader`.
  *
- * - Delta temporality by default (cumulative for up-down counters), so each write holds what
- *   happened in one interval and quiet series are not rewritten forever.
+ * - Writes what the OpenTelemetry Collector's influxdb exporter writes for the same metrics, so
+ *   dashboards made for it work unchanged. `schema` (its `metrics_schema`), default
+ *   `telegraf-prometheus-v1`: the measurement is the metric name, a number is field `counter`
+ *   (monotonic cumulative sums) or `gauge`, a histogram has `count`, `sum`, `min`, `max` and
+ *   one cumulative count per bucket bound (`0.005`, …, `+Inf`); `telegraf-prometheus-v2`:
+ *   measurement `prometheus`, fields `<name>`, `<name>_count`/`_sum`/`_min`/`_max`, and one
+ *   point per bucket with tag `le` and field `<name>_bucket`. Every point has the integer field
+ *   `start_time_unix_nano` and the point's end time; tags are the resource attributes,
+ *   `otel.library.name`/`otel.library.version` and the point's attributes.
+ * - `temporality`, default `cumulative`, as the collector expects (it writes only cumulative
+ *   monotonic sums as `counter`). `delta` (cumulative kept for up-down counters) writes only
+ *   the series that changed in an interval, with sums as `gauge` increments and per-interval
+ *   buckets.
+ * - `excludeResourceAttributes`, default `DEFAULT_EXCLUDED_RESOURCE_ATTRIBUTES`
+ *   (`process.pid`, `process.command_args`, `process.command`, `process.executable.path`,
+ *   `service.instance.id`): resource attributes not written as tags, because NodeSDK's
+ *   detectors give them a new value at every start, so each restart would begin new series.
+ *   Exact keys or prefixes ending in `*`; `[]` writes every attribute, as the collector does.
+ *   Without them, two processes of one service on one host write the same series: tell them
+ *   apart with an attribute of your own (e.g. a stable `service.instance.id` set in
+ *   `OTEL_RESOURCE_ATTRIBUTES`, with this option set to a list without it).
  * - v1 API: `POST {url}/write?db=&rp=` (basic auth when a username is given); no `precision`
  *   parameter, because nanoseconds are the v1 default and 1.x does not know the v2 spellings.
  *   v2 API: `POST {url}/api/v2/write?org=&bucket=&precision=ns` with `Authorization: Token`.
@@ -103,6 +128,7 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
   readonly #sender: BatchSender<TakenLines>;
   readonly #transport: LineTransport;
   readonly #serializer = newSerializeStats();
+  readonly #layout: LineLayoutOptions;
   #droppedAtShutdown = 0;
   #shutdown: Promise<void> | undefined;
   #warnedExponential = false;
@@ -156,7 +182,8 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
       scheduler: options.scheduler ?? systemScheduler,
     });
     this.#transport = options.transport ?? postLineProtocol;
-    this.#temporality = options.temporality ?? 'delta';
+    this.#temporality = options.temporality ?? 'cumulative';
+    this.#layout = layoutOptions(options);
   }
 
   get stats(): InfluxExporterStats {
@@ -197,7 +224,7 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
     let lines: string[];
     try {
       const skippedBefore = this.#serializer.skippedExponentialHistograms;
-      lines = resourceMetricsToLines(metrics, this.#serializer);
+      lines = resourceMetricsToLines(metrics, this.#serializer, this.#layout);
       if (
         !this.#warnedExponential &&
         this.#serializer.skippedExponentialHistograms > skippedBefore
@@ -279,6 +306,20 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
 
 function failed(message: string): ExportResult {
   return { code: ExportResultCode.FAILED, error: new Error(message) };
+}
+
+function layoutOptions(options: InfluxLineProtocolExporterOptions): LineLayoutOptions {
+  const layout: LineLayoutOptions = {};
+  if (options.schema !== undefined) {
+    if (!INFLUX_METRICS_SCHEMAS.includes(options.schema)) {
+      throw new TypeError(`InfluxLineProtocolExporter: unknown schema ${options.schema}`);
+    }
+    layout.schema = options.schema;
+  }
+  if (options.excludeResourceAttributes !== undefined) {
+    layout.excludeResourceAttributes = [...options.excludeResourceAttributes];
+  }
+  return layout;
 }
 
 function asError(error: unknown): Error {

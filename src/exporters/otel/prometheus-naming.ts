@@ -1,15 +1,13 @@
-import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+// OTel metric name + unit → Prometheus-style name, following the OpenTelemetry/Prometheus
+// compatibility rules that VictoriaMetrics (`-opentelemetry.usePrometheusNaming`) and the
+// collector's Prometheus exporters apply: invalid characters become `_`, the unit is appended
+// as a word (`s` → `_seconds`, `By` → `_bytes`, `{sample}` → nothing), monotonic counters end
+// in `_total`. Our Prometheus endpoint uses it, so its names match PromQL over OTLP on those
+// backends: `netbird.peer.connection.duration` (unit `s`) is
+// `netbird_peer_connection_duration_seconds`. (The InfluxDB exporter keeps the raw OTel name,
+// as the collector's influxdb exporter does.) Pure.
 
-/**
- * OTel metric name + unit → Prometheus-style name, following the OpenTelemetry/Prometheus
- * compatibility rules that VictoriaMetrics (`-opentelemetry.usePrometheusNaming`) and the
- * collector's Prometheus exporters apply: invalid characters become `_`, the unit is appended
- * as a word (`s` → `_seconds`, `By` → `_bytes`, `{sample}` → nothing), monotonic counters end
- * in `_total`. We use the same name on every backend — the Prometheus endpoint, the InfluxDB
- * measurement, PromQL over OTLP — so a dashboard query moves between them unchanged:
- * `netbird.peer.connection.duration` (unit `s`) is `netbird_peer_connection_duration_seconds`.
- * Pure.
- */
+import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 
 export type PrometheusKind = 'counter' | 'gauge' | 'histogram';
 
