@@ -26,7 +26,12 @@ export {
   InfluxLineProtocolExporter,
   type InfluxLineProtocolExporterOptions,
 } from './exporters/influxdb/influx-metric-exporter.js';
-export { resourceMetricsToLines } from './exporters/influxdb/otel-to-line-protocol.js';
+export { DEFAULT_EXCLUDED_RESOURCE_ATTRIBUTES } from './exporters/influxdb/otel-tags.js';
+export {
+  type LineLayoutOptions,
+  resourceMetricsToLines,
+} from './exporters/influxdb/otel-to-line-protocol.js';
+export type { InfluxMetricsSchema } from './exporters/influxdb/telegraf-schemas.js';
 export { buildPipeline, type Pipeline } from './exporters/otel/pipeline.js';
 export type { PushCounters } from './exporters/push/ingest-pusher.js';
 export { PUSH_ENV, type PushOptions } from './exporters/push/push-settings.js';
