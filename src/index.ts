@@ -9,7 +9,8 @@ export {
   createClientMetrics,
 } from './client/client-metrics.js';
 export type { DeliveryStats, PushStats } from './client/export-controller.js';
-export { ConfigError, type Env } from './config/env.js';
+export { ConfigError } from './config/config-error.js';
+export type { Env } from './config/env.js';
 export {
   CONFIG_DEFAULTS,
   ENV as CONFIG_ENV,

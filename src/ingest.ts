@@ -1,5 +1,6 @@
 // Server entry point (`netbird-otel-metrics/ingest`): the validating ingest, its sinks, the
 // embedded store and the dashboard. Clients import `.` instead and never load this code.
+export { ConfigError } from './config/config-error.js';
 export {
   createDashboardHandler,
   type DashboardHandler,
@@ -27,7 +28,6 @@ export {
 export {
   DEFAULT_OPTIONS as INGEST_DEFAULTS,
   type IngestOptions,
-  OptionError,
   resolveOptions as resolveIngestOptions,
 } from './ingest/options.js';
 export {

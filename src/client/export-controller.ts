@@ -1,6 +1,7 @@
 import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import { type Env, unwrap } from '../config/env.js';
+import { unwrap } from '../config/config-error.js';
+import type { Env } from '../config/env.js';
 import {
   type MetricsExportOptions,
   type ResolvedConfig,

@@ -1,30 +1,19 @@
-/**
- * Shared shapes for reading configuration from an environment object. Resolution functions are
- * pure (they take the environment as an argument) and report every problem at once.
- */
+// Reading configuration from an environment object. Every resolver takes the environment as an
+// argument (never `process.env` itself), so resolution stays pure and tests pass plain objects.
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type Resolved<T> = { ok: true; value: T } | { ok: false; errors: string[] };
-
-/** Thrown when configuration is invalid; `problems` names each variable or option. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly problems: readonly string[];
-
-  constructor(problems: readonly string[]) {
-    super(`netbird-otel-metrics: invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.problems = problems;
-  }
-}
-
-export function unwrap<T>(result: Resolved<T>): T {
-  if (!result.ok) throw new ConfigError(result.errors);
-  return result.value;
-}
-
-/** A variable's value; empty counts as unset, as the OTel specification says for its own. */
+/**
+ * A variable's value, or undefined when it is unset. Empty counts as unset, as the OpenTelemetry
+ * specification says for its own variables; so does a value of only whitespace, which is what
+ * an empty value quoted carelessly in a shell or a .env file becomes.
+ */
 export function envValue(env: Env, name: string): string | undefined {
   const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Whether the variable is set at all, even to an empty value. */
+export function envPresent(env: Env, name: string): boolean {
+  return env[name] !== undefined;
 }

@@ -2,23 +2,28 @@
 // The `netbird-metrics-ingest` command: options from the environment and flags (--help lists
 // them), JSON logs on stdout, graceful shutdown on SIGTERM/SIGINT (stop accepting, finish
 // in-flight requests, close the sink, exit 0; a second signal exits at once).
-import { DashboardConfigError } from './dashboard/config.js';
+import { ConfigError } from '../config/config-error.js';
 import { dashboardFromEnv } from './dashboard/mount.js';
 import { createJsonLogger } from './logger.js';
-import { helpText, OptionError, resolveOptions } from './options.js';
+import { helpText, resolveOptions } from './options.js';
 import { createIngestServer } from './server.js';
 import { EmbeddedStore } from './sinks/embedded-store.js';
 import { SinkConfigError } from './sinks/sink.js';
 
 const NAME = 'netbird-metrics-ingest';
 
+/** Every problem on its own line, so one run shows all there is to fix. */
+function configMessage(error: ConfigError): string {
+  return `${NAME}: invalid configuration:\n${error.problems.map((p) => `  - ${p}\n`).join('')}`;
+}
+
 async function main(): Promise<number> {
   let resolved: ReturnType<typeof resolveOptions>;
   try {
     resolved = resolveOptions(process.env, process.argv.slice(2));
   } catch (error) {
-    if (error instanceof OptionError) {
-      process.stderr.write(`${NAME}: ${error.message}\n(see ${NAME} --help)\n`);
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${configMessage(error)}(see ${NAME} --help)\n`);
       return 2;
     }
     throw error;
@@ -46,11 +51,11 @@ async function main(): Promise<number> {
     server = createIngestServer({ ...options, logger: log, routes: dashboard ? [dashboard] : [] });
     await server.listen();
   } catch (error) {
-    if (
-      error instanceof SinkConfigError ||
-      error instanceof OptionError ||
-      error instanceof DashboardConfigError
-    ) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(configMessage(error));
+      return 2;
+    }
+    if (error instanceof SinkConfigError) {
       process.stderr.write(`${NAME}: ${error.message}\n`);
       return 2;
     }

@@ -1,3 +1,4 @@
+import { isHttpUrl } from '../config/value-kinds.js';
 import { isGoVersion } from './version-range.js';
 
 /**
@@ -25,12 +26,6 @@ const KEYS = {
 } as const;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
-
-export function isHttpUrl(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const url = new URL(text);
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-}
 
 /** The JSON text of a config answer → the config, or why it is not one. Unknown keys are ignored. */
 export function parsePushConfig(text: string): ParseResult<PushConfig> {

@@ -4,11 +4,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { optionRows } from '../../src/config/option-table.js';
 import {
   DEFAULT_OPTIONS,
   helpText,
-  OPTION_SPECS,
-  OptionError,
+  INGEST_OPTIONS,
   parseListenAddress,
   resolveOptions,
 } from '../../src/ingest/options.js';
@@ -53,7 +54,7 @@ describe('resolveOptions', () => {
       '--max-lines',
       '700',
       '--listen=:9100',
-      '--upstream-gzip=yes',
+      '--upstream-gzip=T',
     ]);
     expect(options).toMatchObject({
       listen: ':9100',
@@ -76,19 +77,26 @@ describe('resolveOptions', () => {
       [
         { CONFIG_PERIOD_MINUTES: '0' },
         [],
-        /invalid CONFIG_PERIOD_MINUTES: expected a whole number >= 1, got "0"/,
+        /CONFIG_PERIOD_MINUTES="0": expected a whole number >= 1/,
       ],
       [{ CONFIG_PERIOD_MINUTES: '2.5' }, [], /CONFIG_PERIOD_MINUTES/],
       [{ INGEST_MAX_BODY_BYTES: '50MB' }, [], /INGEST_MAX_BODY_BYTES/],
       [{}, ['--max-lines', '-1'], /--max-lines/],
-      [{ INGEST_LISTEN_ADDR: '8087' }, [], /INGEST_LISTEN_ADDR: expected \[host\]:port/],
+      [{ INGEST_LISTEN_ADDR: '8087' }, [], /INGEST_LISTEN_ADDR="8087": expected \[host\]:port/],
       [{ INGEST_LISTEN_ADDR: ':70000' }, [], /INGEST_LISTEN_ADDR/],
-      [{ INGEST_UPSTREAM_GZIP: 'maybe' }, [], /INGEST_UPSTREAM_GZIP: expected true or false/],
+      [
+        { INGEST_UPSTREAM_GZIP: 'maybe' },
+        [],
+        /INGEST_UPSTREAM_GZIP="maybe": expected 1, t, T, TRUE, true, True, 0, f, F, FALSE, false or False/,
+      ],
+      // One boolean grammar for every variable: Go's strconv.ParseBool, as the clients use.
+      [{ INGEST_UPSTREAM_GZIP: 'yes' }, [], /INGEST_UPSTREAM_GZIP="yes"/],
+      [{}, ['--upstream-gzip', 'on'], /--upstream-gzip="on"/],
       [{ INGEST_LOG_LEVEL: 'loud' }, [], /INGEST_LOG_LEVEL/],
       [
         { CONFIG_METRICS_SERVER_URL: 'metrics.example' },
         [],
-        /CONFIG_METRICS_SERVER_URL: expected an http\(s\) URL/,
+        /CONFIG_METRICS_SERVER_URL="metrics.example": expected an absolute http or https URL/,
       ],
       [{ CONFIG_VERSION_SINCE: 'latest' }, [], /CONFIG_VERSION_SINCE/],
       [
@@ -101,9 +109,24 @@ describe('resolveOptions', () => {
       [{}, ['--influxdb-token', 'x'], /influxdb-token/], // secrets only through the environment
     ];
     for (const [env, argv, message] of bad) {
-      expect(() => resolveOptions(env, argv), JSON.stringify({ env, argv })).toThrow(OptionError);
+      expect(() => resolveOptions(env, argv), JSON.stringify({ env, argv })).toThrow(ConfigError);
       expect(() => resolveOptions(env, argv), JSON.stringify({ env, argv })).toThrow(message);
     }
+  });
+
+  it('reports every bad variable and flag at once', () => {
+    let error: unknown;
+    try {
+      resolveOptions({ INGEST_MAX_LINES: 'lots', INGEST_LOG_LEVEL: 'loud' }, ['--peer-burst=0']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'INGEST_MAX_LINES="lots": expected a whole number >= 1',
+      '--peer-burst="0": expected a whole number >= 1',
+      'INGEST_LOG_LEVEL="loud": expected one of debug, info, warn, error, silent',
+    ]);
   });
 
   it('checks options given in code the same way', () => {
@@ -123,9 +146,10 @@ describe('resolveOptions', () => {
     expect(parseListenAddress('localhost')).toBeUndefined();
   });
 
-  it('the README documents every option', async () => {
-    const doc = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-    for (const spec of OPTION_SPECS) {
+  it('docs/configuration.md documents every option', async () => {
+    const path = join(import.meta.dirname, '..', '..', 'docs', 'configuration.md');
+    const doc = await readFile(path, 'utf8');
+    for (const spec of optionRows(INGEST_OPTIONS)) {
       expect(doc, spec.env).toMatch(new RegExp(`\\| \`${spec.env}\` +\\|`));
       if (spec.flag !== undefined) expect(doc, spec.flag).toContain(`\`--${spec.flag}\``);
     }
@@ -133,7 +157,7 @@ describe('resolveOptions', () => {
 
   it('--help lists every option with its variable', () => {
     const text = helpText();
-    for (const spec of OPTION_SPECS) {
+    for (const spec of optionRows(INGEST_OPTIONS)) {
       expect(text).toContain(spec.env);
       if (spec.flag !== undefined) expect(text).toContain(`--${spec.flag} <value>`);
     }
@@ -191,9 +215,7 @@ describe('netbird-metrics-ingest (the command)', () => {
   it('exits 2 with a clear message for a bad value or an impossible INFLUXDB_URL', async () => {
     const bad = run([], { INGEST_MAX_LINES: 'lots' });
     expect(await bad.exit).toBe(2);
-    expect(bad.stderr.join('')).toContain(
-      'invalid INGEST_MAX_LINES: expected a whole number >= 1, got "lots"',
-    );
+    expect(bad.stderr.join('')).toContain('INGEST_MAX_LINES="lots": expected a whole number >= 1');
     const v2 = run([], { INFLUXDB_URL: 'http://db:8086/api/v2/write?org=o&bucket=b' });
     expect(await v2.exit).toBe(2);
     expect(v2.stderr.join('')).toContain('INFLUXDB_TOKEN is required');

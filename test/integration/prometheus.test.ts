@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { unwrap } from '../../src/config/env.js';
+import { unwrap } from '../../src/config/config-error.js';
 import { resolveConfig } from '../../src/exporters/export-config.js';
 import { buildPipeline, type Pipeline } from '../../src/exporters/otel/pipeline.js';
 import { ConnectionStages, createClientMetrics } from '../../src/index.js';

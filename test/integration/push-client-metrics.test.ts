@@ -1,7 +1,7 @@
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { SumMetricData } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/env.js';
+import { ConfigError } from '../../src/config/config-error.js';
 import {
   type ClientMetrics,
   type ClientMetricsOptions,

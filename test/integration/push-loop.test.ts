@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { unwrap } from '../../src/config/env.js';
+import { unwrap } from '../../src/config/config-error.js';
 import { IngestPusher, type PushAgent } from '../../src/exporters/push/ingest-pusher.js';
 import { type PushOptions, resolvePushSettings } from '../../src/exporters/push/push-settings.js';
 import type { RemoteConfig, RemoteConfigSource } from '../../src/exporters/push/remote-config.js';

@@ -1,7 +1,8 @@
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, type Env, unwrap } from '../../src/config/env.js';
+import { ConfigError, unwrap } from '../../src/config/config-error.js';
+import type { Env } from '../../src/config/env.js';
 import {
   CONFIG_DEFAULTS,
   type MetricsExportOptions,
@@ -130,7 +131,7 @@ describe('resolveConfig: OTLP', () => {
     [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http' }, 'OTEL_EXPORTER_OTLP_PROTOCOL="http"'],
     [
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' },
-      'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318/v1/metrics"',
+      'OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318": expected an absolute http or https URL',
     ],
     [{ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'nope' }, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT="nope"'],
     [

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DashboardConfigError,
-  dashboardPlanFromEnv,
-  influxqlFromWriteUrl,
-} from '../../src/ingest/dashboard/config.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { dashboardPlanFromEnv, influxqlFromWriteUrl } from '../../src/ingest/dashboard/config.js';
 import { dashboardSourceFromEnv } from '../../src/ingest/dashboard/mount.js';
 
 const embedded = { influxdbUrl: '', influxdbToken: '' };
@@ -84,7 +81,7 @@ describe('dashboard source from the environment', () => {
         { DASHBOARD_SOURCE: 'embedded' },
         { influxdbUrl: 'http://x/write?db=a', influxdbToken: '' },
       ),
-    ).toThrow(DashboardConfigError);
+    ).toThrow(ConfigError);
     // VictoriaMetrics-style URL without a bucket: nothing to derive.
     expect(() =>
       dashboardPlanFromEnv({}, { influxdbUrl: 'http://vm:8428/api/v2/write', influxdbToken: '' }),
@@ -94,7 +91,7 @@ describe('dashboard source from the environment', () => {
         { DASHBOARD_INFLUXDB_URL: 'ftp://x', DASHBOARD_INFLUXDB_DATABASE: 'd' },
         embedded,
       ),
-    ).toThrow(/expected an http or https URL/);
+    ).toThrow(/DASHBOARD_INFLUXDB_URL="ftp:\/\/x": expected an absolute http or https URL/);
     expect(() => dashboardSourceFromEnv({}, embedded)).toThrow(/needs the store reader/);
   });
 });

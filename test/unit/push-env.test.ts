@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, unwrap } from '../../src/config/env.js';
+import { ConfigError, unwrap } from '../../src/config/config-error.js';
 import { parseGoBool, parseGoDuration } from '../../src/config/go-syntax.js';
 import {
   PUSH_DEFAULTS,

@@ -1,26 +1,65 @@
-import { type Env, envValue, type Resolved } from '../../config/env.js';
-import { parseGoBool, parseGoDuration } from '../../config/go-syntax.js';
-import { isHttpUrl } from '../../protocol/push-config.js';
+import type { Resolved } from '../../config/config-error.js';
+import { type Env, envPresent } from '../../config/env.js';
+import { type OptionSpec, resolveSetting } from '../../config/option-table.js';
+import { Problems } from '../../config/problems.js';
+import { goBool, goDuration, httpUrl, isHttpUrl } from '../../config/value-kinds.js';
 import { DEFAULT_CONFIG_REFRESH_MS, DEFAULT_CONFIG_URL } from './remote-config.js';
 
-/**
- * Settings of the NetBird push (reference §3.1): programmatic options win over the
- * `NB_METRICS_*` variables, which win over the defaults. Values use Go's syntax (`ParseBool`,
- * `time.ParseDuration`) so a NetBird deployment's environment means the same here. Unlike the
- * reference, an invalid value is an error naming the variable, never silently ignored.
- */
-
-export const PUSH_ENV = {
-  enabled: 'NB_METRICS_PUSH_ENABLED',
-  forceSending: 'NB_METRICS_FORCE_SENDING',
-  configUrl: 'NB_METRICS_CONFIG_URL',
-  serverUrl: 'NB_METRICS_SERVER_URL',
-  interval: 'NB_METRICS_INTERVAL',
-} as const;
-
-/** Force-sending defaults (reference §3.2). */
+/** Force-sending defaults of NetBird's Go client, so both send to the same place as often. */
 export const FORCE_SENDING_SERVER_URL = 'https://ingest.netbird.io';
 export const DEFAULT_PUSH_INTERVAL_MS = 5 * 60 * 1000;
+
+/**
+ * The `NB_METRICS_*` variables of the NetBird push. NetBird's Go client defines them, so their
+ * values use Go's syntax (`strconv.ParseBool`, `time.ParseDuration`) and mean the same here.
+ */
+export const PUSH_VARIABLES = {
+  enabled: {
+    env: 'NB_METRICS_PUSH_ENABLED',
+    option: 'push.enabled',
+    kind: goBool,
+    default: false,
+    help: "Start pushing at creation. Set at all (even empty), it overrides management's per-account toggle.",
+  },
+  forceSending: {
+    env: 'NB_METRICS_FORCE_SENDING',
+    option: 'push.forceSending',
+    kind: goBool,
+    default: false,
+    help: `Skip the remote config (no fetch, no version check); push to ${FORCE_SENDING_SERVER_URL} every 5m unless NB_METRICS_SERVER_URL or NB_METRICS_INTERVAL say otherwise.`,
+  },
+  configUrl: {
+    env: 'NB_METRICS_CONFIG_URL',
+    option: 'push.configUrl',
+    kind: httpUrl(),
+    default: DEFAULT_CONFIG_URL,
+    help: 'Where the remote config (push target, interval, version range) is fetched.',
+  },
+  serverUrl: {
+    env: 'NB_METRICS_SERVER_URL',
+    option: 'push.serverUrl',
+    kind: httpUrl(),
+    default: undefined,
+    defaultText: "the remote config's server_url",
+    help: 'Push target, overriding the remote config.',
+  },
+  interval: {
+    env: 'NB_METRICS_INTERVAL',
+    option: 'push.intervalMs',
+    kind: goDuration,
+    default: undefined,
+    defaultText: "the remote config's period_minutes",
+    help: 'Push interval, overriding the remote config.',
+  },
+} satisfies Readonly<Record<string, OptionSpec<unknown>>>;
+
+export const PUSH_ENV = {
+  enabled: PUSH_VARIABLES.enabled.env,
+  forceSending: PUSH_VARIABLES.forceSending.env,
+  configUrl: PUSH_VARIABLES.configUrl.env,
+  serverUrl: PUSH_VARIABLES.serverUrl.env,
+  interval: PUSH_VARIABLES.interval.env,
+} as const;
 
 export const PUSH_DEFAULTS = {
   requestTimeoutMs: 10_000,
@@ -30,7 +69,7 @@ export const PUSH_DEFAULTS = {
   maxBatchBytes: 1024 * 1024,
   maxBackoffMs: 60 * 60 * 1000,
   configRefreshMs: DEFAULT_CONFIG_REFRESH_MS,
-  /** Next attempt when no config could be fetched (reference §3.2). */
+  /** Next attempt when no config could be fetched: the Go client's default interval. */
   noConfigRetryMs: DEFAULT_PUSH_INTERVAL_MS,
   shutdownTimeoutMs: 5000,
 } as const;
@@ -74,78 +113,65 @@ export interface PushSettings {
   readonly shutdownTimeoutMs: number;
 }
 
+const positive = (value: number) => Number.isFinite(value) && value > 0;
+const URL_EXPECTED = 'an absolute http or https URL';
+
+/**
+ * Programmatic options win over the variables, which win over the defaults. Unlike the Go
+ * client, which logs a bad value and ignores it, every bad value is reported (the caller
+ * decides whether that throws); the result's fallback is what ignoring them gives.
+ */
 export function resolvePushSettings(env: Env, options: PushOptions = {}): Resolved<PushSettings> {
-  const errors: string[] = [];
+  const problems = new Problems();
+  const v = PUSH_VARIABLES;
+  const code = <T>(name: keyof PushOptions, valid?: (value: T) => boolean, expected?: string) => ({
+    name: `push.${name}`,
+    value: options[name] as T | undefined,
+    ...(valid ? { valid, expected } : {}),
+  });
+  const enabled = resolveSetting(problems, env, [v.enabled], undefined, code<boolean>('enabled'));
+  const forceSending = resolveSetting(problems, env, [v.forceSending], false, code('forceSending'));
+  const url = (name: 'configUrl' | 'serverUrl') => code<string>(name, isHttpUrl, URL_EXPECTED);
+  const configUrl = resolveSetting(
+    problems,
+    env,
+    [v.configUrl],
+    DEFAULT_CONFIG_URL,
+    url('configUrl'),
+  );
+  const serverUrl = resolveSetting(problems, env, [v.serverUrl], undefined, url('serverUrl'));
+  const intervalMs = resolveSetting(
+    problems,
+    env,
+    [v.interval],
+    undefined,
+    code('intervalMs', positive, 'a number of milliseconds > 0'),
+  );
 
-  const bool = (name: string, option: boolean | undefined): boolean | undefined => {
-    if (option !== undefined) return option;
-    const text = envValue(env, name);
-    if (text === undefined) return undefined;
-    const value = parseGoBool(text);
-    if (value === undefined) {
-      errors.push(
-        `${name}=${JSON.stringify(text)}: expected 1, t, T, TRUE, true, True, 0, f, F, FALSE, false or False`,
-      );
-    }
-    return value;
-  };
-  const url = (name: string, option: string | undefined, label: string): string | undefined => {
-    const text = option ?? envValue(env, name);
-    if (text === undefined) return undefined;
-    if (!isHttpUrl(text)) {
-      const source = option !== undefined ? `option ${label}` : name;
-      errors.push(`${source}=${JSON.stringify(text)}: expected an absolute http or https URL`);
-      return undefined;
-    }
-    return text;
-  };
-
-  const enabled = bool(PUSH_ENV.enabled, options.enabled);
-  const forceSending = bool(PUSH_ENV.forceSending, options.forceSending) ?? false;
-  const configUrl = url(PUSH_ENV.configUrl, options.configUrl, 'push.configUrl');
-  const serverUrl = url(PUSH_ENV.serverUrl, options.serverUrl, 'push.serverUrl');
-
-  let intervalMs = options.intervalMs;
-  if (intervalMs !== undefined) {
-    if (!(Number.isFinite(intervalMs) && intervalMs > 0)) {
-      errors.push(`option push.intervalMs=${intervalMs}: expected a number of milliseconds > 0`);
-    }
-  } else {
-    const text = envValue(env, PUSH_ENV.interval);
-    if (text !== undefined) {
-      intervalMs = parseGoDuration(text);
-      if (intervalMs === undefined || intervalMs <= 0) {
-        errors.push(
-          `${PUSH_ENV.interval}=${JSON.stringify(text)}: expected a positive Go duration such as 30s, 5m or 1h30m`,
-        );
-        intervalMs = undefined;
-      }
-    }
-  }
-
-  const positive = (key: keyof typeof PUSH_DEFAULTS): number => {
-    const value = options[key] ?? PUSH_DEFAULTS[key];
-    if (!(Number.isFinite(value) && value > 0)) {
-      errors.push(`option push.${key}=${value}: expected a number > 0`);
-    }
-    return value;
+  const limit = (key: keyof typeof PUSH_DEFAULTS): number => {
+    const value = options[key];
+    if (value === undefined) return PUSH_DEFAULTS[key];
+    if (positive(value)) return value;
+    problems.refuseOption(`push.${key}`, value, 'a number > 0');
+    problems.used([`option push.${key}`], PUSH_DEFAULTS[key], 'the default');
+    return PUSH_DEFAULTS[key];
   };
   const settings: PushSettings = {
     enabled: enabled ?? false,
-    // Presence is what counts, even with an empty value (reference §3.1, DESIGN decision 11):
-    // an operator who set the variable at all has taken the decision away from management.
-    enabledIsExplicit: enabled !== undefined || env[PUSH_ENV.enabled] !== undefined,
+    // Presence is what counts, even with an empty value: an operator who set the variable at
+    // all has taken the decision away from management.
+    enabledIsExplicit: enabled !== undefined || envPresent(env, v.enabled.env),
     forceSending,
-    configUrl: configUrl ?? DEFAULT_CONFIG_URL,
+    configUrl,
     serverUrl,
     intervalMs,
-    requestTimeoutMs: positive('requestTimeoutMs'),
-    maxBatchSamples: positive('maxBatchSamples'),
-    maxBatchBytes: positive('maxBatchBytes'),
-    maxBackoffMs: positive('maxBackoffMs'),
-    configRefreshMs: positive('configRefreshMs'),
-    noConfigRetryMs: positive('noConfigRetryMs'),
-    shutdownTimeoutMs: positive('shutdownTimeoutMs'),
+    requestTimeoutMs: limit('requestTimeoutMs'),
+    maxBatchSamples: limit('maxBatchSamples'),
+    maxBatchBytes: limit('maxBatchBytes'),
+    maxBackoffMs: limit('maxBackoffMs'),
+    configRefreshMs: limit('configRefreshMs'),
+    noConfigRetryMs: limit('noConfigRetryMs'),
+    shutdownTimeoutMs: limit('shutdownTimeoutMs'),
   };
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: settings };
+  return problems.result(settings);
 }

@@ -1,13 +1,9 @@
-import { DashboardConfigError, type DashboardContext, dashboardPlanFromEnv } from './config.js';
+import { ConfigError } from '../../config/config-error.js';
+import type { Env } from '../../config/env.js';
+import { type DashboardContext, dashboardPlanFromEnv } from './config.js';
 import { createDashboardHandler, type DashboardHandler } from './handler.js';
 import { influxqlSource } from './influxql-source.js';
 import { type DashboardSource, type ReadSamples, samplesSource } from './source.js';
-
-/**
- * What a server calls to mount the dashboard: the environment and what the server has (its
- * embedded store's reader, its upstream InfluxDB) in, a request handler out — or undefined when
- * the dashboard is switched off. Throws a DashboardConfigError for settings that cannot work.
- */
 
 export interface MountContext extends DashboardContext {
   /** The embedded store's reader, when the server has one. */
@@ -18,7 +14,7 @@ export interface MountContext extends DashboardContext {
 }
 
 export function dashboardSourceFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
   context: MountContext,
 ): DashboardSource | undefined {
   const plan = dashboardPlanFromEnv(env, context);
@@ -29,7 +25,7 @@ export function dashboardSourceFromEnv(
       return influxqlSource(plan.options);
     case 'embedded':
       if (context.readSamples === undefined) {
-        throw new DashboardConfigError('the embedded-store dashboard needs the store reader');
+        throw new ConfigError(['the embedded-store dashboard needs the store reader']);
       }
       return samplesSource(
         `embedded store${context.storeDescription ? ` (${context.storeDescription})` : ''}`,
@@ -38,10 +34,12 @@ export function dashboardSourceFromEnv(
   }
 }
 
-export function dashboardFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
-  context: MountContext,
-): DashboardHandler | undefined {
+/**
+ * What a server calls to mount the dashboard: the environment and what the server has (its
+ * embedded store's reader, its upstream InfluxDB) in, a request handler out — or undefined when
+ * the dashboard is switched off. Throws a ConfigError for settings that cannot work.
+ */
+export function dashboardFromEnv(env: Env, context: MountContext): DashboardHandler | undefined {
   const source = dashboardSourceFromEnv(env, context);
   return source === undefined
     ? undefined
