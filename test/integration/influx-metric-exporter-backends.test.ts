@@ -1,3 +1,4 @@
+import { ValueType } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -5,6 +6,8 @@ import {
   type Histogram,
   MeterProvider,
   type ResourceMetrics,
+  type ScopeMetrics,
+  type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InfluxLineProtocolExporter } from '../../src/exporters/influxdb/influx-metric-exporter.js';
@@ -157,7 +160,34 @@ describe('InfluxLineProtocolExporter → InfluxDB 1.6 /write', () => {
     ]);
   });
 
-  it('reports a write InfluxDB refuses (unknown database) as FAILED and drops it', async () => {
+  it('reports a write InfluxDB refuses (a field type conflict) as FAILED and drops it', async () => {
+    const url = inject('influxdbUrl');
+    const db = uniqueName('otel_conflict');
+    await influxCreateDatabase(url, db);
+    const exporter = new InfluxLineProtocolExporter({ url, database: db });
+    exporters.push(exporter);
+    expect((await exportOnce(exporter, handBuiltResourceMetrics())).code).toBe(
+      ExportResultCode.SUCCESS,
+    );
+    // `counter` was stored as an integer; the same metric from a floating-point instrument
+    // cannot be written next to it.
+    const rm = handBuiltResourceMetrics();
+    const requests = rm.scopeMetrics[0]?.metrics[0] as SumMetricData;
+    (rm.scopeMetrics[0] as ScopeMetrics).metrics = [
+      {
+        ...requests,
+        descriptor: { ...requests.descriptor, valueType: ValueType.DOUBLE },
+        dataPoints: requests.dataPoints.map((p) => ({ ...p, value: 42.5 })),
+      },
+    ];
+    const result = await exportOnce(exporter, rm);
+    expect(result.code).toBe(ExportResultCode.FAILED);
+    expect(result.error?.message).toContain('field type conflict');
+    expect(exporter.stats.linesDroppedByServer).toBeGreaterThan(0);
+    expect(exporter.stats.buffered).toBe(0);
+  });
+
+  it('reports a write to an unknown database as FAILED and keeps it for a retry', async () => {
     const url = inject('influxdbUrl');
     const exporter = new InfluxLineProtocolExporter({ url, database: uniqueName('missing') });
     exporters.push(exporter);
@@ -165,8 +195,9 @@ describe('InfluxLineProtocolExporter → InfluxDB 1.6 /write', () => {
     const result = await exportOnce(exporter, rm);
     expect(result.code).toBe(ExportResultCode.FAILED);
     expect(result.error?.message).toContain('database not found');
-    expect(exporter.stats.linesDroppedByServer).toBeGreaterThan(0);
-    expect(exporter.stats.buffered).toBe(0);
+    // A missing database is fixed by an operator, so the lines wait rather than being lost.
+    expect(exporter.stats).toMatchObject({ linesDroppedByServer: 0, retries: 1 });
+    expect(exporter.stats.buffered).toBe(exporter.stats.serializer.lines);
   });
 });
 
