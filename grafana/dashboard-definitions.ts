@@ -4,10 +4,12 @@
  * the queries Grafana runs are the ones the tests run against real backends.
  *
  * - InfluxQL: the eight panels of NetBird's reference dashboard, with the very queries the
- *   built-in dashboard runs (src/dashboard/influxql-queries.ts). InfluxDB 1.x, 2.x (v1
+ *   built-in dashboard runs (src/ingest/dashboard/influxql-queries.ts). InfluxDB 1.x, 2.x (v1
  *   compatibility API), 3.x.
  * - PromQL: the same questions for the OTel path (OTLP → collector → Prometheus, OTLP →
- *   VictoriaMetrics, or the Prometheus endpoint). Quantiles come from the histogram buckets.
+ *   VictoriaMetrics, or the Prometheus endpoint). Quantiles come from the histogram buckets;
+ *   the connection total and its two stages are separate instruments, so no query has to
+ *   filter a total out of a sum over stages.
  */
 import { INFLUXQL_PANEL_QUERIES } from '../src/ingest/dashboard/influxql-queries.js';
 import {
@@ -16,6 +18,7 @@ import {
   PANELS,
   type PanelId,
 } from '../src/ingest/dashboard/panels.js';
+import { INSTRUMENTS } from '../src/instrumentation/otel-recorder.js';
 
 export const INFLUXQL_DATASOURCE = { type: 'influxdb', uid: 'netbird-influxql' } as const;
 export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: 'netbird-prometheus' } as const;
@@ -326,10 +329,11 @@ export function promSelector(
   return `{__name__=~"${name}(_seconds)?_${suffix}"${matchers ? `, ${matchers}` : ''}}`;
 }
 
-const SYNC = 'netbird.sync.duration';
-const CONN = 'netbird.peer.connection.duration';
-const LOGIN = 'netbird.login.duration';
-const PHASE = 'netbird.sync.phase.duration';
+const SYNC = INSTRUMENTS.sync;
+const CONN = INSTRUMENTS.connection;
+const STAGE = INSTRUMENTS.connectionStage;
+const LOGIN = INSTRUMENTS.login;
+const PHASE = INSTRUMENTS.syncPhase;
 
 function promTarget(refId: string, expr: string, legendFormat: string, instant: boolean): Json {
   return {
@@ -360,8 +364,6 @@ function quantileTargets(
 }
 
 export function promqlDashboard(): Json {
-  const total = 'stage="total"';
-  const stages = 'stage=~"signaling_to_connection|connection_to_wg_handshake"';
   return dashboard(
     'netbird-promql-metrics',
     'NetBird Client Metrics (PromQL)',
@@ -391,7 +393,7 @@ export function promqlDashboard(): Json {
           'p50, p95 and p99 from first signal to first WireGuard handshake',
           quantileTargets(
             [0.5, 0.95, 0.99],
-            (q) => quantile(q, 'le', promSelector(CONN, 'bucket', total)),
+            (q) => quantile(q, 'le', promSelector(CONN, 'bucket')),
             true,
           ),
         ),
@@ -407,7 +409,7 @@ export function promqlDashboard(): Json {
           [
             promTarget(
               'A',
-              `sum by (connection_type) (${promSelector(CONN, 'count', total)})`,
+              `sum by (connection_type) (${promSelector(CONN, 'count')})`,
               '{{connection_type}}',
               true,
             ),
@@ -443,7 +445,7 @@ export function promqlDashboard(): Json {
           [
             promTarget(
               'A',
-              `sum by (stage) (${promSelector(CONN, 'sum', stages)}) / sum by (stage) (${promSelector(CONN, 'count', stages)})`,
+              `sum by (stage) (${promSelector(STAGE, 'sum')}) / sum by (stage) (${promSelector(STAGE, 'count')})`,
               '{{stage}}',
               true,
             ),
@@ -474,7 +476,7 @@ export function promqlDashboard(): Json {
           [
             promTarget(
               'A',
-              quantile(0.95, 'le, connection_type', promSelector(CONN, 'bucket', total)),
+              quantile(0.95, 'le, connection_type', promSelector(CONN, 'bucket')),
               '{{connection_type}}',
               false,
             ),

@@ -1,10 +1,11 @@
-import { diag, type MeterProvider } from '@opentelemetry/api';
+import { diag, type Meter, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Env } from '../config/env.js';
 import type { MetricsExportOptions } from '../exporters/export-config.js';
 import type { PushOptions } from '../exporters/push/push-settings.js';
 import type { RemoteConfigSource } from '../exporters/push/remote-config.js';
 import { SampleStore, type SampleStoreOptions } from '../exporters/push/sample-store.js';
+import { registerSelfMetrics } from '../exporters/push/self-metrics.js';
 import {
   type AgentInfo,
   type AgentInfoInput,
@@ -17,27 +18,25 @@ import {
 } from '../instrumentation/connection-stages.js';
 import { connectionPairId, peerId } from '../instrumentation/identifiers.js';
 import { OtelRecorder } from '../instrumentation/otel-recorder.js';
+import { PACKAGE_VERSION } from '../instrumentation/package-version.js';
+import { agentResourceAttributes } from '../instrumentation/resource-attributes.js';
 import {
   CONNECTION_TYPES,
   type ConnectionType,
   checkSample,
   describeViolation,
   type LoginResult,
+  METER_NAME,
   type Sample,
   type SyncPhase,
 } from '../protocol/schema.js';
 import { type DeliveryStats, ExportController, type PushStats } from './export-controller.js';
 
-/**
- * The façade a NetBird client calls. Each recording becomes one checked `Sample` that goes to
- * both sinks: OTel histograms and the timestamped store. A sample that fails the schema goes
- * nowhere; it is counted and reported once per reason through OTel `diag`.
- */
-
 export interface ClientMetricsOptions extends AgentInfoInput, MetricsExportOptions {
   /**
    * The application's provider: our instruments go there and we build no OTel exporters.
-   * Default: one we build for the selected OTel exporters, else the global provider.
+   * Default: one we build for the selected OTel exporters, else the global provider, looked up
+   * at each recording (so creating this before the application's SDK starts is fine).
    */
   meterProvider?: MeterProvider;
   /** Extra readers for the MeterProvider we build (e.g. with InfluxLineProtocolExporter). */
@@ -52,6 +51,19 @@ export interface ClientMetricsOptions extends AgentInfoInput, MetricsExportOptio
   store?: Omit<SampleStoreOptions, 'now'>;
   /** Record `connection_pair_id` as an OTel attribute (unbounded cardinality). */
   otelConnectionPairId?: boolean;
+  /**
+   * The `netbird.metrics.*` counters about the push and the schema, as OTel observable
+   * counters. Default: registered once the NetBird push runs, so an application that never
+   * pushes gets no counters that can only be zero; `true` registers them at once, `false`
+   * never.
+   */
+  selfMetrics?: boolean;
+}
+
+/** What `setConfig` accepts and `getConfig` returns (the OTel `InstrumentationConfig` shape). */
+export interface ClientMetricsInstrumentationConfig {
+  /** In `getConfig()`: whether recordings go to OTel now (see `enable`/`disable`). */
+  enabled?: boolean;
 }
 
 export interface ClientMetricsStats {
@@ -74,7 +86,18 @@ export interface ClientMetricsStats {
 /** Pair ids are hashed once per remote key; the cache is bounded like everything else. */
 const PAIR_ID_CACHE_MAX = 4096;
 
+/**
+ * The façade a NetBird client calls. Each recording becomes one checked `Sample` that goes to
+ * both sinks: OTel histograms and the timestamped store. A sample that fails the schema goes
+ * nowhere; it is counted and reported once per reason through OTel `diag`.
+ *
+ * It is also an OpenTelemetry instrumentation (the members `instrumentationName` to
+ * `setConfig`, the shape `registerInstrumentations` uses), so it can be handed to
+ * `new NodeSDK({ instrumentations: [metrics] })`, which then gives it the SDK's provider.
+ */
 export class ClientMetrics {
+  readonly instrumentationName = METER_NAME;
+  readonly instrumentationVersion = PACKAGE_VERSION;
   readonly store: SampleStore;
   readonly #recorder: OtelRecorder;
   readonly #exports: ExportController;
@@ -86,6 +109,10 @@ export class ClientMetrics {
   readonly #rejectedByReason = new Map<string, number>();
   /** Remote public key → connection pair id, valid for the current local peer id. */
   readonly #pairIds = new Map<string, string>();
+  readonly #selfMetricsOption: boolean | undefined;
+  #selfMetricsOn = false;
+  #unregisterSelfMetrics: (() => void) | undefined;
+  #instrumentationConfig: ClientMetricsInstrumentationConfig = {};
 
   constructor(options: ClientMetricsOptions) {
     this.#clock = options.clock ?? Date.now;
@@ -96,10 +123,18 @@ export class ClientMetrics {
       store: this.store,
       agent: () => this.#agent,
       schemaRejections: () => this.#rejected,
+      resourceDefaults: agentResourceAttributes(this.#agent),
     });
-    this.#recorder = new OtelRecorder(this.#exports.meterProvider, {
+    const ownProvider = options.meterProvider ?? this.#exports.pipeline?.meterProvider;
+    this.#recorder = new OtelRecorder({
       includeConnectionPairId: options.otelConnectionPairId ?? false,
+      ...(ownProvider !== undefined ? { meterProvider: ownProvider } : {}),
+      onBind: (_provider, meter) => {
+        if (this.#selfMetricsOn) this.#bindSelfMetrics(meter);
+      },
     });
+    this.#selfMetricsOption = options.selfMetrics;
+    this.#checkSelfMetrics();
   }
 
   get agentInfo(): AgentInfo {
@@ -213,6 +248,7 @@ export class ClientMetrics {
   }
 
   stats(): ClientMetricsStats {
+    this.#checkSelfMetrics();
     const s = this.store.stats;
     return {
       recorded: this.#recorded,
@@ -233,7 +269,9 @@ export class ClientMetrics {
    * when it is already running or cannot start. Throws a ConfigError for invalid settings.
    */
   startPush(options?: PushOptions): boolean {
-    return this.#exports.startPush(options);
+    const started = this.#exports.startPush(options);
+    this.#checkSelfMetrics();
+    return started;
   }
 
   /** Stops the push and waits for its loop to exit; a later `startPush()` works. */
@@ -244,16 +282,88 @@ export class ClientMetrics {
   /** Management's toggle; ignored when `NB_METRICS_PUSH_ENABLED` or `push.enabled` is set. */
   setPushEnabledByManagement(enabled: boolean): void {
     this.#exports.setPushEnabledByManagement(enabled);
+    this.#checkSelfMetrics();
   }
 
   /** Pushes what is stored now (when push runs) and flushes a MeterProvider we built. */
   forceFlush(): Promise<void> {
+    this.#checkSelfMetrics();
     return this.#exports.forceFlush();
   }
 
   /** A final push within a deadline, then stops everything this instance started. */
   shutdown(): Promise<void> {
     return this.#exports.shutdown();
+  }
+
+  /** The provider NetBird's instruments record into now. */
+  get meterProvider(): MeterProvider {
+    return this.#recorder.meterProvider;
+  }
+
+  /**
+   * Instrumentation: the host SDK's provider, which then wins over the one given or built at
+   * creation. A no-op provider is ignored, so the global one is still looked up.
+   */
+  setMeterProvider(meterProvider: MeterProvider): void {
+    this.#recorder.setMeterProvider(meterProvider);
+    this.#checkSelfMetrics();
+  }
+
+  /** Instrumentation: NetBird records no spans, so the tracer provider is not used. */
+  setTracerProvider(_tracerProvider: TracerProvider): void {}
+
+  /** Instrumentation: recordings go to OTel again (the default). */
+  enable(): void {
+    this.#recorder.setEnabled(true);
+  }
+
+  /** Instrumentation: recordings skip OTel; the timestamped store and the push go on. */
+  disable(): void {
+    this.#recorder.setEnabled(false);
+  }
+
+  getConfig(): ClientMetricsInstrumentationConfig {
+    return { ...this.#instrumentationConfig, enabled: this.#recorder.enabled };
+  }
+
+  /** Kept and returned by `getConfig`; turning OTel recording on or off is `enable`/`disable`. */
+  setConfig(config: ClientMetricsInstrumentationConfig = {}): void {
+    this.#instrumentationConfig = { ...config };
+  }
+
+  /**
+   * Registers the self-metrics once they are wanted (asked for, or the push runs), and moves
+   * them along when the recordings moved to another provider since the last look.
+   */
+  #checkSelfMetrics(): void {
+    if (!this.#selfMetricsOn) {
+      const wanted = this.#selfMetricsOption ?? this.#exports.pushRunning;
+      if (!wanted) return;
+      this.#selfMetricsOn = true;
+      const meter = this.#recorder.meter; // a fresh binding registers them through onBind
+      if (this.#unregisterSelfMetrics === undefined) this.#bindSelfMetrics(meter);
+      return;
+    }
+    this.#recorder.bind();
+  }
+
+  #bindSelfMetrics(meter: Meter): void {
+    this.#unregisterSelfMetrics?.();
+    this.#unregisterSelfMetrics = registerSelfMetrics(meter, () => {
+      const push = this.#exports.pushStats();
+      const s = this.store.stats;
+      return {
+        requests: push.requests,
+        samplesSent: push.samplesSent,
+        retries: push.retries,
+        failures: push.failures,
+        droppedByAge: s.droppedByAge,
+        droppedBySize: s.droppedBySize,
+        droppedByServer: push.samplesDroppedByServer,
+        rejectedBySchema: this.#rejected,
+      };
+    });
   }
 
   #agentTags(): Record<string, string> {

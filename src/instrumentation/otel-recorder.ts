@@ -1,14 +1,21 @@
-import type { Attributes, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
+import {
+  type Attributes,
+  createNoopMeter,
+  diag,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  metrics,
+} from '@opentelemetry/api';
 import { METER_NAME, type Sample } from '../protocol/schema.js';
 import type { StageDurations } from './connection-stages.js';
-
-/**
- * The OTel sink: turns checked samples into histogram recordings (DESIGN "OTel mapping").
- * Attribute keys are the Influx tag names, so dimensions stay the same across backends.
- */
+import { PACKAGE_VERSION } from './package-version.js';
 
 export const INSTRUMENTS = {
+  /** First signal to first WireGuard handshake: the whole connection, one recording each. */
   connection: 'netbird.peer.connection.duration',
+  /** The two parts of `connection`, told apart by the `stage` attribute. */
+  connectionStage: 'netbird.peer.connection.stage.duration',
   sync: 'netbird.sync.duration',
   syncPhase: 'netbird.sync.phase.duration',
   login: 'netbird.login.duration',
@@ -20,17 +27,30 @@ export const DURATION_BUCKETS_SECONDS = [
   86400,
 ];
 
-/** Field → `stage` attribute value of the connection histogram. */
-const CONNECTION_STAGES: ReadonlyArray<readonly [field: string, stage: string]> = [
-  ['signaling_to_connection_seconds', 'signaling_to_connection'],
-  ['connection_to_wg_handshake_seconds', 'connection_to_wg_handshake'],
-  ['total_seconds', 'total'],
-];
+/**
+ * `stage` values of the stage instrument. The total is its own instrument: were it a third
+ * stage, every sum over `stage` would count each connection three times.
+ */
+export const CONNECTION_STAGES = ['signaling_to_connection', 'connection_to_wg_handshake'] as const;
 
 export interface OtelRecorderOptions {
   /** Record `connection_pair_id` as an attribute (unbounded cardinality; off by default). */
   includeConnectionPairId?: boolean;
-  meterVersion?: string;
+  /**
+   * The provider to record into (the application's, or one this package built). Without it,
+   * the global provider, looked up at every recording.
+   */
+  meterProvider?: MeterProvider;
+  /** Called each time recordings move to another provider, the first binding included. */
+  onBind?: (provider: MeterProvider, meter: Meter) => void;
+}
+
+interface Instruments {
+  readonly connection: Histogram;
+  readonly connectionStage: Histogram;
+  readonly sync: Histogram;
+  readonly syncPhase: Histogram;
+  readonly login: Histogram;
 }
 
 /**
@@ -40,70 +60,141 @@ export interface OtelRecorderOptions {
  */
 const ATTRIBUTE_CACHE_MAX = 512;
 
+/**
+ * The OTel sink: turns checked samples into histogram recordings whose attribute keys are the
+ * Influx tag names, so dimensions stay the same across backends.
+ *
+ * Instruments bind late. The metrics API has no proxy provider: a meter taken from the global
+ * provider before the application registers one (e.g. before `NodeSDK.start()`) stays a no-op
+ * forever. So every recording looks up the provider that is current now (one global read and
+ * one comparison) and rebinds when it changed.
+ */
 export class OtelRecorder {
-  readonly #connection: Histogram;
-  readonly #sync: Histogram;
-  readonly #syncPhase: Histogram;
-  readonly #login: Histogram;
   readonly #includePairId: boolean;
+  readonly #fixed: MeterProvider | undefined;
+  readonly #onBind: OtelRecorderOptions['onBind'];
   readonly #attributeCache = new Map<string, readonly Attributes[]>();
+  /** Handed over by a host SDK (the Instrumentation contract); wins over `#fixed`. */
+  #assigned: MeterProvider | undefined;
+  #enabled = true;
+  #provider: MeterProvider | undefined;
+  #meter: Meter | undefined;
+  #instruments: Instruments | undefined;
+  #noop = false;
+  #warnedNoop = false;
 
-  constructor(provider: MeterProvider, options: OtelRecorderOptions = {}) {
-    const meter: Meter = provider.getMeter(METER_NAME, options.meterVersion);
-    const histogram = (name: string, description: string) =>
-      meter.createHistogram(name, {
-        description,
-        unit: 's',
-        advice: { explicitBucketBoundaries: DURATION_BUCKETS_SECONDS },
-      });
-    this.#connection = histogram(
-      INSTRUMENTS.connection,
-      'Time to reach a peer, per stage: first signal to connection ready to first WireGuard handshake',
-    );
-    this.#sync = histogram(INSTRUMENTS.sync, 'Time to handle one management sync message');
-    this.#syncPhase = histogram(INSTRUMENTS.syncPhase, 'Time spent in one phase of a sync');
-    this.#login = histogram(INSTRUMENTS.login, 'Time of one login attempt to management');
+  constructor(options: OtelRecorderOptions = {}) {
     this.#includePairId = options.includeConnectionPairId ?? false;
+    this.#fixed = options.meterProvider;
+    this.#onBind = options.onBind;
+  }
+
+  /** The provider recordings go to now (binding to it if it changed). */
+  get meterProvider(): MeterProvider {
+    this.bind();
+    return this.#provider as MeterProvider;
+  }
+
+  /** The NetBird meter of that provider. */
+  get meter(): Meter {
+    this.bind();
+    return this.#meter as Meter;
+  }
+
+  /** Whether recordings currently go to a no-op provider (they are lost for OTel). */
+  get recordsToNoop(): boolean {
+    this.bind();
+    return this.#noop;
   }
 
   /**
-   * A connection sample that passed the schema: one recording per stage whose two timestamps
+   * A host SDK's provider. A no-op one (NodeSDK hands over the global provider before it
+   * registers its own) is not kept, so the global lookup still finds the real one later.
+   */
+  setMeterProvider(provider: MeterProvider | undefined): void {
+    this.#assigned =
+      provider === undefined || isNoopMeter(meterOf(provider)) ? undefined : provider;
+  }
+
+  /** Off: recordings skip OTel (the timestamped store is not affected). */
+  setEnabled(enabled: boolean): void {
+    this.#enabled = enabled;
+  }
+
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  /**
+   * A connection sample that passed the schema: the total and each stage whose two timestamps
    * existed (a missing stage is not recorded; the line protocol keeps its 0).
    */
   recordConnection(sample: Sample, present: StageDurations): void {
-    const [signaling, handshake, total] = this.#attributeSets(sample, CONNECTION_STAGES);
+    const instruments = this.#current();
+    if (instruments === undefined) return;
+    const [total, signaling, handshake] = this.#attributeSets(sample, true);
     const f = sample.fields;
+    if (present.total !== undefined) {
+      instruments.connection.record(f.total_seconds as number, total);
+    }
     if (present.signalingToConnection !== undefined) {
-      this.#connection.record(f.signaling_to_connection_seconds as number, signaling);
+      instruments.connectionStage.record(f.signaling_to_connection_seconds as number, signaling);
     }
     if (present.connectionToWgHandshake !== undefined) {
-      this.#connection.record(f.connection_to_wg_handshake_seconds as number, handshake);
+      instruments.connectionStage.record(f.connection_to_wg_handshake_seconds as number, handshake);
     }
-    if (present.total !== undefined) this.#connection.record(f.total_seconds as number, total);
   }
 
   /** A sync, sync phase or login sample that passed the schema. */
   record(sample: Sample): void {
-    const [attributes] = this.#attributeSets(sample, undefined);
+    const instruments = this.#current();
+    if (instruments === undefined) return;
+    const [attributes] = this.#attributeSets(sample, false);
     const seconds = sample.fields.duration_seconds as number;
     switch (sample.measurement) {
       case 'netbird_sync':
-        this.#sync.record(seconds, attributes);
+        instruments.sync.record(seconds, attributes);
         return;
       case 'netbird_sync_phase':
-        this.#syncPhase.record(seconds, attributes);
+        instruments.syncPhase.record(seconds, attributes);
         return;
       case 'netbird_login':
-        this.#login.record(seconds, attributes);
+        instruments.login.record(seconds, attributes);
         return;
     }
   }
 
-  /** The attributes of a sample, one set per stage when `stages` is given. */
-  #attributeSets(
-    sample: Sample,
-    stages: typeof CONNECTION_STAGES | undefined,
-  ): readonly Attributes[] {
+  #current(): Instruments | undefined {
+    if (!this.#enabled) return undefined;
+    const provider = this.#assigned ?? this.#fixed ?? metrics.getMeterProvider();
+    return provider === this.#provider ? this.#instruments : this.#bindTo(provider);
+  }
+
+  /** Binds to the provider that is current now, if it changed since the last recording. */
+  bind(): void {
+    const provider = this.#assigned ?? this.#fixed ?? metrics.getMeterProvider();
+    if (provider !== this.#provider) this.#bindTo(provider);
+  }
+
+  #bindTo(provider: MeterProvider): Instruments {
+    const meter = meterOf(provider);
+    const instruments = createInstruments(meter);
+    this.#provider = provider;
+    this.#meter = meter;
+    this.#instruments = instruments;
+    this.#noop = isNoopMeter(meter);
+    if (this.#noop && !this.#warnedNoop) {
+      this.#warnedNoop = true;
+      diag.warn(
+        'netbird-otel-metrics: no MeterProvider is registered yet, so OTel recordings go to a no-op provider until one is (start the SDK, call metrics.setGlobalMeterProvider, or pass meterProvider); the timestamped store keeps every sample',
+      );
+    }
+    this.#onBind?.(provider, meter);
+    return instruments;
+  }
+
+  /** The attributes of a sample: for a connection, the total's set and one set per stage. */
+  #attributeSets(sample: Sample, connection: boolean): readonly Attributes[] {
     const tags = sample.tags;
     // The pair id, when included, is unbounded: such sets are built each time, never cached.
     let cacheable = !(this.#includePairId && tags.connection_pair_id);
@@ -120,11 +211,11 @@ export class OtelRecorder {
       const hit = this.#attributeCache.get(key);
       if (hit !== undefined) return hit;
     }
-    const base = this.#attributes(tags);
+    const base = Object.freeze(this.#attributes(tags));
     const sets = Object.freeze(
-      stages === undefined
-        ? [Object.freeze(base)]
-        : stages.map(([, stage]) => Object.freeze({ ...base, stage })),
+      connection
+        ? [base, ...CONNECTION_STAGES.map((stage) => Object.freeze({ ...base, stage }))]
+        : [base],
     );
     if (cacheable) {
       if (this.#attributeCache.size >= ATTRIBUTE_CACHE_MAX) this.#attributeCache.clear();
@@ -144,4 +235,35 @@ export class OtelRecorder {
     }
     return attributes;
   }
+}
+
+function meterOf(provider: MeterProvider): Meter {
+  return provider.getMeter(METER_NAME, PACKAGE_VERSION);
+}
+
+/** The API's no-op provider hands out its one no-op meter. */
+function isNoopMeter(meter: Meter): boolean {
+  return meter === createNoopMeter();
+}
+
+function createInstruments(meter: Meter): Instruments {
+  const histogram = (name: string, description: string) =>
+    meter.createHistogram(name, {
+      description,
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_SECONDS },
+    });
+  return {
+    connection: histogram(
+      INSTRUMENTS.connection,
+      'Time to reach a peer: first signal to first WireGuard handshake',
+    ),
+    connectionStage: histogram(
+      INSTRUMENTS.connectionStage,
+      'Time of one stage of reaching a peer: first signal to connection ready (signaling_to_connection), connection ready to first WireGuard handshake (connection_to_wg_handshake)',
+    ),
+    sync: histogram(INSTRUMENTS.sync, 'Time to handle one management sync message'),
+    syncPhase: histogram(INSTRUMENTS.syncPhase, 'Time spent in one phase of a sync'),
+    login: histogram(INSTRUMENTS.login, 'Time of one login attempt to management'),
+  };
 }

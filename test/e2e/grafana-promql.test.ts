@@ -245,10 +245,11 @@ async function untilComplete(query: Query, matcher: string, samples: readonly Sa
     ['netbird[._]login[._]duration', of(samples, 'netbird_login').length],
     ['netbird[._]sync[._]duration', of(samples, 'netbird_sync').length],
     ['netbird[._]sync[._]phase[._]duration', of(samples, 'netbird_sync_phase').length],
-    // Three stages per connection sample.
+    // One total per connection sample, and two stages (the demo records every stage).
+    ['netbird[._]peer[._]connection[._]duration', of(samples, 'netbird_peer_connection').length],
     [
-      'netbird[._]peer[._]connection[._]duration',
-      3 * of(samples, 'netbird_peer_connection').length,
+      'netbird[._]peer[._]connection[._]stage[._]duration',
+      2 * of(samples, 'netbird_peer_connection').length,
     ],
   ];
   await waitFor(

@@ -44,7 +44,7 @@ describe('OTLP http/protobuf → VictoriaMetrics', () => {
       await m.shutdown();
     }
 
-    const selector = `netbird_peer_connection_duration_seconds_bucket{service_name="${service}",stage="total"}`;
+    const selector = `netbird_peer_connection_duration_seconds_bucket{service_name="${service}"}`;
     const buckets = await waitFor(
       async () => {
         await vmForceFlush(vm);
@@ -72,18 +72,31 @@ describe('OTLP http/protobuf → VictoriaMetrics', () => {
       os: 'windows',
       arch: 'amd64',
       peer_id: m.agentInfo.peerId,
+      // The resource of the provider this package built.
+      service_version: '0.61.0',
+      os_type: 'windows',
+      host_arch: 'amd64',
     });
     expect(buckets[0]?.metric).not.toHaveProperty('connection_pair_id');
+    expect(buckets[0]?.metric).not.toHaveProperty('stage');
 
     const [sum] = await vmQuery(
       vm,
-      `netbird_peer_connection_duration_seconds_sum{service_name="${service}",stage="signaling_to_connection"}`,
+      `netbird_peer_connection_stage_duration_seconds_sum{service_name="${service}",stage="signaling_to_connection"}`,
     );
     expect(sum?.value).toBeCloseTo(2.2, 9);
     const [count] = await vmQuery(
       vm,
       `sum(netbird_peer_connection_duration_seconds_count{service_name="${service}"})`,
     );
-    expect(count?.value).toBe(3);
+    expect(count?.value).toBe(1);
+    const stageCounts = await vmQuery(
+      vm,
+      `sum by (stage) (netbird_peer_connection_stage_duration_seconds_count{service_name="${service}"})`,
+    );
+    expect(Object.fromEntries(stageCounts.map((r) => [r.metric.stage, r.value]))).toEqual({
+      signaling_to_connection: 1,
+      connection_to_wg_handshake: 1,
+    });
   });
 });

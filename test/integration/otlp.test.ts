@@ -5,6 +5,7 @@ import {
   createClientMetrics,
   DURATION_BUCKETS_SECONDS,
 } from '../../src/index.js';
+import { PACKAGE_VERSION } from '../../src/instrumentation/package-version.js';
 import { type RecordingServer, startRecordingServer } from '../helpers/recording-server.js';
 
 /**
@@ -65,7 +66,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function recordAndFlush(env: Record<string, string>) {
+async function recordAndFlush(
+  env: Record<string, string>,
+  options: { selfMetrics?: boolean } = {},
+) {
   server = await startRecordingServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
   });
@@ -76,6 +80,7 @@ async function recordAndFlush(env: Record<string, string>) {
     os: 'linux',
     arch: 'arm64',
     env: { NB_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: server.url, ...env },
+    ...options,
   });
   const now = Date.now();
   const stages = new ConnectionStages();
@@ -88,6 +93,12 @@ async function recordAndFlush(env: Record<string, string>) {
   const [request] = await server.waitForRequests(1);
   if (request === undefined) throw new Error('no request');
   return { request, body: JSON.parse(request.text) as JsonBody, m: metrics };
+}
+
+function metricNames(body: JsonBody): string[] {
+  return body.resourceMetrics.flatMap((rm) =>
+    rm.scopeMetrics.flatMap((sm) => sm.metrics.map((x) => x.name)),
+  );
 }
 
 function metric(body: JsonBody, name: string): JsonMetric {
@@ -117,21 +128,30 @@ describe('OTLP http/json from the environment', () => {
     const resource = attrs(body.resourceMetrics[0]?.resource.attributes ?? []);
     expect(resource).toMatchObject({
       'service.name': 'netbird-ci',
+      'service.version': '0.60.2',
+      'os.type': 'linux',
+      'host.arch': 'arm64',
       'deployment.environment': 'ci',
+    });
+    expect(body.resourceMetrics[0]?.scopeMetrics[0]?.scope).toMatchObject({
+      name: 'netbird-otel-metrics',
+      version: PACKAGE_VERSION,
     });
 
     const connection = metric(body, 'netbird.peer.connection.duration');
     expect(connection.unit).toBe('s');
-    const points = connection.histogram?.dataPoints ?? [];
+    const totals = connection.histogram?.dataPoints ?? [];
+    expect(totals).toHaveLength(1);
+    const total = totals[0] as JsonDataPoint;
+    const stages = metric(body, 'netbird.peer.connection.stage.duration');
+    expect(stages.unit).toBe('s');
+    const points = stages.histogram?.dataPoints ?? [];
     const byStage = Object.fromEntries(points.map((p) => [attrs(p.attributes).stage, p]));
     expect(Object.keys(byStage).sort()).toEqual([
       'connection_to_wg_handshake',
       'signaling_to_connection',
-      'total',
     ]);
-    const total = byStage.total as JsonDataPoint;
     expect(attrs(total.attributes)).toEqual({
-      stage: 'total',
       deployment_type: 'selfhosted',
       connection_type: 'relay',
       attempt_type: 'initial',
@@ -144,6 +164,12 @@ describe('OTLP http/json from the environment', () => {
     expect(total.sum).toBeCloseTo(1.25, 9);
     expect(total.explicitBounds).toEqual(DURATION_BUCKETS_SECONDS);
     expect(byStage.signaling_to_connection?.sum).toBeCloseTo(1, 9);
+    expect(byStage.connection_to_wg_handshake?.sum).toBeCloseTo(0.25, 9);
+    expect(attrs(byStage.signaling_to_connection?.attributes ?? [])).toEqual({
+      ...attrs(total.attributes),
+      stage: 'signaling_to_connection',
+    });
+    expect(stages.histogram?.dataPoints[0]?.explicitBounds).toEqual(DURATION_BUCKETS_SECONDS);
 
     const login = metric(body, 'netbird.login.duration');
     expect(attrs(login.histogram?.dataPoints[0]?.attributes ?? [])).toMatchObject({
@@ -165,8 +191,17 @@ describe('OTLP http/json from the environment', () => {
     );
   });
 
-  it('exports the push self-metrics on the same provider', async () => {
+  it('exports no self-metrics while the push is not in use', async () => {
     const { body } = await recordAndFlush({ OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json' });
+    expect(metricNames(body)).toContain('netbird.login.duration');
+    expect(metricNames(body).filter((n) => n.startsWith('netbird.metrics.'))).toEqual([]);
+  });
+
+  it('exports the self-metrics on the same provider when asked for', async () => {
+    const { body } = await recordAndFlush(
+      { OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json' },
+      { selfMetrics: true },
+    );
     const sent = metric(body, 'netbird.metrics.push.samples_sent');
     expect(sent.sum?.isMonotonic).toBe(true);
     const dropped = metric(body, 'netbird.metrics.samples.dropped');

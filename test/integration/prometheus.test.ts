@@ -4,6 +4,7 @@ import { unwrap } from '../../src/config/config-error.js';
 import { resolveConfig } from '../../src/exporters/export-config.js';
 import { buildPipeline, type Pipeline } from '../../src/exporters/otel/pipeline.js';
 import { ConnectionStages, createClientMetrics } from '../../src/index.js';
+import { PACKAGE_VERSION } from '../../src/instrumentation/package-version.js';
 import { promQuery, waitFor } from '../helpers/backend-clients.js';
 import { freePort } from '../setup/backends.js';
 
@@ -41,6 +42,7 @@ function record(pipeline: Pipeline) {
     arch: 'amd64',
     meterProvider: pipeline.meterProvider,
     env: {},
+    selfMetrics: true,
   });
   const now = Date.now();
   const stages = new ConnectionStages();
@@ -62,6 +64,7 @@ describe('Prometheus endpoint', () => {
       const text = await res.text();
       const peer = m.agentInfo.peerId;
       expect(text).toContain('# TYPE netbird_peer_connection_duration_seconds histogram');
+      expect(text).toContain('# TYPE netbird_peer_connection_stage_duration_seconds histogram');
       const sample = (name: string, ...labels: string[]) =>
         text
           .split('\n')
@@ -69,11 +72,15 @@ describe('Prometheus endpoint', () => {
           ?.split(' ')
           .at(-1);
       const bucket = 'netbird_peer_connection_duration_seconds_bucket';
-      expect(sample(bucket, 'stage="total"', `peer_id="${peer}"`, 'le="1"')).toBe('1');
-      expect(sample(bucket, 'stage="total"', `peer_id="${peer}"`, 'le="0.5"')).toBe('0');
-      expect(text).toMatch(
-        /netbird_peer_connection_duration_seconds_count\{[^}]*stage="total"[^}]*\} 1/,
-      );
+      expect(sample(bucket, `peer_id="${peer}"`, 'le="1"')).toBe('1');
+      expect(sample(bucket, `peer_id="${peer}"`, 'le="0.5"')).toBe('0');
+      expect(text).toMatch(/netbird_peer_connection_duration_seconds_count\{[^}]*\} 1/);
+      // The total is not a stage: its series carry no stage label.
+      expect(text).not.toMatch(/netbird_peer_connection_duration_seconds_\w+\{[^}]*stage=/);
+      const stage = 'netbird_peer_connection_stage_duration_seconds_bucket';
+      expect(sample(stage, 'stage="signaling_to_connection"', 'le="0.5"')).toBe('1');
+      expect(sample(stage, 'stage="connection_to_wg_handshake"', 'le="0.5"')).toBe('1');
+      expect(sample(stage, 'stage="connection_to_wg_handshake"', 'le="0.25"')).toBe('0');
       expect(text).toContain('# TYPE netbird_metrics_push_samples_sent_total counter');
       expect(text).toMatch(/netbird_metrics_samples_dropped_total\{[^}]*reason="size"[^}]*\} 0/);
       expect(text).not.toContain('connection_pair_id');
@@ -95,7 +102,7 @@ describe('Prometheus endpoint', () => {
     try {
       const m = record(pipeline);
       const peer = m.agentInfo.peerId;
-      const selector = `netbird_peer_connection_duration_seconds_bucket{peer_id="${peer}",stage="total",le="2.5"}`;
+      const selector = `netbird_peer_connection_duration_seconds_bucket{peer_id="${peer}",le="2.5"}`;
       const [bucket] = await waitFor(() => promQuery(inject('prometheusUrl'), selector), {
         timeoutMs: 15_000,
         intervalMs: 250,
@@ -109,10 +116,12 @@ describe('Prometheus endpoint', () => {
         deployment_type: 'selfhosted',
         version: '0.61.0',
         otel_scope_name: 'netbird-otel-metrics',
+        otel_scope_version: PACKAGE_VERSION,
       });
+      expect(bucket?.metric).not.toHaveProperty('stage');
       const [sum] = await promQuery(
         inject('prometheusUrl'),
-        `netbird_peer_connection_duration_seconds_sum{peer_id="${peer}",stage="connection_to_wg_handshake"}`,
+        `netbird_peer_connection_stage_duration_seconds_sum{peer_id="${peer}",stage="connection_to_wg_handshake"}`,
       );
       expect(sum?.value).toBeCloseTo(0.5, 9);
     } finally {

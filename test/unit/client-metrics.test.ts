@@ -42,7 +42,7 @@ function connectedStages(now = NOW): ConnectionStages {
 
 const fieldsOf = (line: string) => line.split(' ')[1];
 
-describe('ClientMetrics: line protocol (reference §6.1)', () => {
+describe('ClientMetrics: line protocol, as the Go client writes it', () => {
   it('records a connection with the measurement and all three fields', () => {
     const { m } = setup();
     expect(m.recordConnection(connectedStages(), 'ice_p2p', REMOTE)).toBe(true);
@@ -189,14 +189,14 @@ describe('ClientMetrics: bounded caches stay correct past their bounds', () => {
     const first = syncs.find((p) => p.attributes.version === '0.0.0')!;
     expect(first.value.count).toBe(2);
     expect(first.value.sum).toBe(3);
-    const totals = findHistogram(rm, INSTRUMENTS.connection)!.dataPoints.filter(
-      (p) => p.attributes.stage === 'total',
-    );
+    const totals = findHistogram(rm, INSTRUMENTS.connection)!.dataPoints;
+    expect(totals).toHaveLength(600);
     expect(new Set(totals.map((p) => p.attributes.version)).size).toBe(600);
+    expect(findHistogram(rm, INSTRUMENTS.connectionStage)!.dataPoints).toHaveLength(1200);
   });
 });
 
-describe('ClientMetrics: at most one sample per attempt (DESIGN decision 8)', () => {
+describe('ClientMetrics: at most one sample per attempt, so retries do not count twice', () => {
   it('records an attempt once, and the next attempt again', () => {
     const { m } = setup();
     const s = connectedStages();
@@ -271,21 +271,12 @@ describe('ClientMetrics: samples that fail the schema go nowhere', () => {
   });
 });
 
-describe('ClientMetrics: OTel histograms (DESIGN "OTel mapping")', () => {
-  it('records each connection stage with unit, buckets and the Influx tag names', async () => {
+describe('ClientMetrics: OTel histograms with the Influx tag names as attributes', () => {
+  it('records the total and each connection stage with unit, buckets and the Influx tag names', async () => {
     const { m, reader } = setup();
     m.recordConnection(connectedStages(), 'ice_p2p', REMOTE);
-    const h = findHistogram(await reader.collectMetrics(), INSTRUMENTS.connection)!;
-    expect(h.descriptor.unit).toBe('s');
-    const byStage = Object.fromEntries(h.dataPoints.map((p) => [p.attributes.stage, p]));
-    expect(Object.keys(byStage).sort()).toEqual([
-      'connection_to_wg_handshake',
-      'signaling_to_connection',
-      'total',
-    ]);
-    expect(byStage.total!.value.sum).toBe(2);
-    expect(byStage.total!.value.buckets.boundaries).toEqual(DURATION_BUCKETS_SECONDS);
-    expect(byStage.total!.attributes).toEqual({
+    const rm = await reader.collectMetrics();
+    const attributes = {
       deployment_type: 'selfhosted',
       connection_type: 'ice_p2p',
       attempt_type: 'initial',
@@ -293,8 +284,45 @@ describe('ClientMetrics: OTel histograms (DESIGN "OTel mapping")', () => {
       os: 'linux',
       arch: 'amd64',
       peer_id: peerId(KEY),
-      stage: 'total',
+    };
+    const total = findHistogram(rm, INSTRUMENTS.connection)!;
+    expect(total.descriptor.unit).toBe('s');
+    expect(total.dataPoints).toHaveLength(1);
+    expect(total.dataPoints[0]!.value.sum).toBe(2);
+    expect(total.dataPoints[0]!.value.count).toBe(1);
+    expect(total.dataPoints[0]!.value.buckets.boundaries).toEqual(DURATION_BUCKETS_SECONDS);
+    expect(total.dataPoints[0]!.attributes).toEqual(attributes);
+
+    const stages = findHistogram(rm, INSTRUMENTS.connectionStage)!;
+    expect(stages.descriptor.unit).toBe('s');
+    const byStage = Object.fromEntries(stages.dataPoints.map((p) => [p.attributes.stage, p]));
+    expect(Object.keys(byStage).sort()).toEqual([
+      'connection_to_wg_handshake',
+      'signaling_to_connection',
+    ]);
+    expect(byStage.signaling_to_connection!.value.sum).toBe(1);
+    expect(byStage.connection_to_wg_handshake!.value.sum).toBe(1);
+    expect(byStage.signaling_to_connection!.value.buckets.boundaries).toEqual(
+      DURATION_BUCKETS_SECONDS,
+    );
+    expect(byStage.signaling_to_connection!.attributes).toEqual({
+      ...attributes,
+      stage: 'signaling_to_connection',
     });
+  });
+
+  it('a sum over stage counts each connection once: the total is not a stage', async () => {
+    const { m, reader } = setup();
+    for (let i = 0; i < 4; i++) m.recordConnection(connectedStages(), 'relay', REMOTE);
+    const rm = await reader.collectMetrics();
+    const count = (name: string) =>
+      findHistogram(rm, name)!.dataPoints.reduce((n, p) => n + p.value.count, 0);
+    expect(count(INSTRUMENTS.connection)).toBe(4);
+    // Two stages per connection, each counted once per stage.
+    expect(count(INSTRUMENTS.connectionStage)).toBe(8);
+    for (const p of findHistogram(rm, INSTRUMENTS.connectionStage)!.dataPoints) {
+      expect(p.value.count).toBe(4);
+    }
   });
 
   it('keeps attribute sets apart when the agent info or the tags change', async () => {
@@ -307,8 +335,9 @@ describe('ClientMetrics: OTel histograms (DESIGN "OTel mapping")', () => {
     m.recordLogin(1, false);
     const rm = await reader.collectMetrics();
     const totals = findHistogram(rm, INSTRUMENTS.connection)!
-      .dataPoints.filter((p) => p.attributes.stage === 'total')
-      .map((p) => `${p.attributes.connection_type}@${p.attributes.version}:${p.value.count}`)
+      .dataPoints.map(
+        (p) => `${p.attributes.connection_type}@${p.attributes.version}:${p.value.count}`,
+      )
       .sort();
     expect(totals).toEqual(['ice_turn@0.40.1:1', 'relay@0.40.1:1', 'relay@0.41.0:1']);
     const logins = findHistogram(rm, INSTRUMENTS.login)!.dataPoints.map((p) => p.attributes.result);
@@ -318,8 +347,12 @@ describe('ClientMetrics: OTel histograms (DESIGN "OTel mapping")', () => {
   it('adds connection_pair_id only when opted in', async () => {
     const { m, reader } = setup({ otelConnectionPairId: true });
     m.recordConnection(connectedStages(), 'relay', REMOTE);
-    const h = findHistogram(await reader.collectMetrics(), INSTRUMENTS.connection)!;
-    expect(h.dataPoints[0]!.attributes.connection_pair_id).toMatch(/^[0-9a-f]{16}$/);
+    const rm = await reader.collectMetrics();
+    for (const name of [INSTRUMENTS.connection, INSTRUMENTS.connectionStage]) {
+      for (const p of findHistogram(rm, name)!.dataPoints) {
+        expect(p.attributes.connection_pair_id).toMatch(/^[0-9a-f]{16}$/);
+      }
+    }
   });
 
   it('does not record a stage whose timestamps are missing', async () => {
@@ -328,7 +361,10 @@ describe('ClientMetrics: OTel histograms (DESIGN "OTel mapping")', () => {
     s.connectionReady(NOW - 500);
     s.wgHandshake(NOW);
     m.recordConnection(s, 'relay', REMOTE);
-    const h = findHistogram(await reader.collectMetrics(), INSTRUMENTS.connection)!;
+    const rm = await reader.collectMetrics();
+    // No first signal: neither the first stage nor the total is known.
+    expect(findHistogram(rm, INSTRUMENTS.connection)?.dataPoints ?? []).toHaveLength(0);
+    const h = findHistogram(rm, INSTRUMENTS.connectionStage)!;
     expect(h.dataPoints.map((p) => p.attributes.stage)).toEqual(['connection_to_wg_handshake']);
   });
 

@@ -10,12 +10,6 @@ import type { ResolvedConfig } from '../export-config.js';
 import { createOtlpExporter } from './otlp.js';
 import { PrometheusEndpoint } from './prometheus.js';
 
-/**
- * Builds the OTel side of a resolved configuration: one reader per selected OTel exporter
- * (plus any the caller adds) on a MeterProvider of our own. Nothing is built when no reader is
- * needed, so the default (`influx` only) leaves the application's global provider in charge.
- */
-
 export interface Pipeline {
   readonly meterProvider: MeterProvider;
   readonly readers: readonly IMetricReader[];
@@ -23,9 +17,19 @@ export interface Pipeline {
   readonly ready: Promise<void>;
 }
 
+/**
+ * Builds the OTel side of a resolved configuration: one reader per selected OTel exporter
+ * (plus any the caller adds) on a MeterProvider of our own. Nothing is built when no reader is
+ * needed, so the default (`influx` only) leaves the application's global provider in charge.
+ *
+ * The provider's resource: the SDK's defaults (`telemetry.sdk.*`), then `resourceDefaults`
+ * (e.g. `service.version`, `os.type`, `host.arch` of the agent), then what the configuration
+ * sets (`service.name`, `OTEL_RESOURCE_ATTRIBUTES`, options), so a user's setting always wins.
+ */
 export function buildPipeline(
   config: ResolvedConfig,
   extraReaders: readonly IMetricReader[] = [],
+  resourceDefaults: Readonly<Record<string, string>> = {},
 ): Pipeline | undefined {
   const readers: IMetricReader[] = [];
   const waits: Promise<void>[] = [];
@@ -45,7 +49,9 @@ export function buildPipeline(
   readers.push(...extraReaders);
   if (readers.length === 0) return undefined;
   const meterProvider = new MeterProvider({
-    resource: defaultResource().merge(resourceFromAttributes(config.resource)),
+    resource: defaultResource().merge(
+      resourceFromAttributes({ ...resourceDefaults, ...config.resource }),
+    ),
     readers,
   });
   return { meterProvider, readers, ready: Promise.all(waits).then(() => {}) };

@@ -1,10 +1,4 @@
-import type { MeterProvider, ObservableCounter } from '@opentelemetry/api';
-import { METER_NAME } from '../../protocol/schema.js';
-
-/**
- * The push path observing itself: its counters as OTel observable counters on the same
- * MeterProvider as the NetBird instruments, so whatever collects those sees these too.
- */
+import type { BatchObservableCallback, Meter, ObservableCounter } from '@opentelemetry/api';
 
 export const SELF_INSTRUMENTS = {
   requests: 'netbird.metrics.push.requests',
@@ -45,11 +39,12 @@ export interface SelfMetricsSnapshot {
   rejectedBySchema: number;
 }
 
-export function registerSelfMetrics(
-  provider: MeterProvider,
-  read: () => SelfMetricsSnapshot,
-): void {
-  const meter = provider.getMeter(METER_NAME);
+/**
+ * The push path observing itself: its counters as OTel observable counters on the meter of the
+ * NetBird instruments, so whatever collects those sees these too. Returns a function that
+ * removes them again (when the recordings move to another provider).
+ */
+export function registerSelfMetrics(meter: Meter, read: () => SelfMetricsSnapshot): () => void {
   const counter = (key: keyof typeof SELF_INSTRUMENTS) => {
     const [description, unit] = SELF_DESCRIPTIONS[key];
     return meter.createObservableCounter(SELF_INSTRUMENTS[key], { description, unit });
@@ -62,7 +57,7 @@ export function registerSelfMetrics(
   const rejected = counter('samplesRejected');
   const all: ObservableCounter[] = [requests, sent, retries, failures, dropped, rejected];
   // One read per collection, shared by all six instruments.
-  meter.addBatchObservableCallback((result) => {
+  const observe: BatchObservableCallback = (result) => {
     const s = read();
     result.observe(requests, s.requests);
     result.observe(sent, s.samplesSent);
@@ -72,5 +67,7 @@ export function registerSelfMetrics(
     result.observe(dropped, s.droppedBySize, { reason: 'size' });
     result.observe(dropped, s.droppedByServer, { reason: 'server_rejected' });
     result.observe(rejected, s.rejectedBySchema);
-  }, all);
+  };
+  meter.addBatchObservableCallback(observe, all);
+  return () => meter.removeBatchObservableCallback(observe, all);
 }
