@@ -12,7 +12,10 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { InfluxLineProtocolExporter } from '../../src/exporters/influxdb/influx-metric-exporter.js';
-import { DEFAULT_EXCLUDED_RESOURCE_ATTRIBUTES } from '../../src/exporters/influxdb/otel-tags.js';
+import {
+  DEFAULT_EXCLUDED_RESOURCE_ATTRIBUTES,
+  resourceAttributeFilter,
+} from '../../src/exporters/influxdb/otel-tags.js';
 import {
   hrTimeToNs,
   newSerializeStats,
@@ -192,6 +195,17 @@ describe('resourceMetricsToLines: resource attributes that change at every proce
     expect(lines[0]).toBe(
       `http.requests,host.name=web-1,method=GET,${SHOP},${SERVICE},status=200 counter=42i,${START} ${END_NS}`,
     );
+  });
+});
+
+describe('resourceAttributeFilter', () => {
+  it('matches exact keys, and prefixes only where the entry ends in *', () => {
+    const excluded = resourceAttributeFilter(['process.pid', 'k8s.pod.*']);
+    expect(excluded('process.pid')).toBe(true);
+    expect(excluded('process.pidfile')).toBe(false);
+    expect(excluded('k8s.pod.uid')).toBe(true);
+    expect(excluded('k8s.pod')).toBe(false);
+    expect(excluded('k8s.namespace.name')).toBe(false);
   });
 });
 

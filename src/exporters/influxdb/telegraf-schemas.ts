@@ -51,16 +51,17 @@ export function schemaPoints(
   const fields: Record<string, FieldValue> = {};
   if (context.startTimeNs !== 0n) fields.start_time_unix_nano = context.startTimeNs;
   const measurement = v2 ? 'prometheus' : name;
-  const point = (extra: Record<string, FieldValue>, tags = context.tags): InfluxPoint => ({
+  const point = (pointFields: Record<string, FieldValue>, tags = context.tags): InfluxPoint => ({
     measurement,
     tags,
-    fields: extra,
+    fields: pointFields,
     timestampNs: context.timestampNs,
   });
   if (typeof value === 'number') {
     const number = numberField(metric, value);
     if (number === undefined) return undefined;
-    fields[v2 ? name : isCounter(metric) ? 'counter' : 'gauge'] = number;
+    const v1Key = isCounter(metric) ? 'counter' : 'gauge';
+    fields[v2 ? name : v1Key] = number;
     return [point(fields)];
   }
   const summary = histogramSummary(value);
