@@ -62,6 +62,9 @@ const gaugeValues = (body: string) =>
     .filter((l) => l !== '')
     .map((l) => Number(/ gauge=([^ ,]+)/.exec(l)?.[1]));
 
+// The exporter's requests against a real HTTP server: URLs, auth, gzip, batches, answers read
+// from the socket, drops and silences. When it retries is checked under fake timers in
+// test/unit/influx-exporter-retry.test.ts.
 describe('InfluxLineProtocolExporter over HTTP', () => {
   it('v1: POSTs gzip line protocol to /write?db=&rp= without a precision parameter, with basic auth', async () => {
     const t = await setup({ retentionPolicy: 'autogen', username: 'u', password: 'p w' });
@@ -118,23 +121,6 @@ describe('InfluxLineProtocolExporter over HTTP', () => {
     expect(result.code).toBe(ExportResultCode.FAILED);
     expect(result.error?.message).toContain('field type conflict');
     expect(t.exporter.stats).toMatchObject({ linesDroppedByServer: 2, buffered: 0, retries: 0 });
-  });
-
-  it('keeps lines after a 503, retries them by itself after the backoff, and sends each once', async () => {
-    const t = await setup({ minRetryDelayMillis: 30 });
-    let failing = 2;
-    const ok: number[] = [];
-    t.server.handle((req, res) => {
-      if (failing-- > 0) return void res.writeHead(503).end();
-      ok.push(...gaugeValues(req.text));
-      res.writeHead(204).end();
-    });
-    const result = await exportOnce(t.exporter, await t.collect(7, 8));
-    expect(result.code).toBe(ExportResultCode.FAILED);
-    expect(t.exporter.stats.buffered).toBe(2);
-    await expect.poll(() => t.exporter.stats.buffered, { timeout: 3000 }).toBe(0);
-    expect(ok).toEqual([7, 8]);
-    expect(t.exporter.stats).toMatchObject({ retries: 2, failures: 2, linesSent: 2 });
   });
 
   it('waits for Retry-After even on forceFlush', async () => {

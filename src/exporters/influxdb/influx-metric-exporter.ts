@@ -53,6 +53,8 @@ export interface InfluxLineProtocolExporterOptions {
   maxRetryDelayMillis?: number;
   /** Timers and clock of retries and request timeouts; for tests. */
   scheduler?: Scheduler;
+  /** Source of the backoff's jitter, in [0, 1); for tests. */
+  random?: () => number;
   /** Default: a gzip POST with `fetch`; for tests. */
   transport?: LineTransport;
 }
@@ -180,6 +182,7 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
       maxRetryMs: positive('maxRetryDelayMillis'),
       unit: 'lines',
       scheduler: options.scheduler ?? systemScheduler,
+      random: options.random ?? Math.random,
     });
     this.#transport = options.transport ?? postLineProtocol;
     this.#temporality = options.temporality ?? 'cumulative';
