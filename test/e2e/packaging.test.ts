@@ -1,7 +1,7 @@
 // What a user gets from `npm install`: the packed tarball (and a git URL) installed into an
 // application that has its own, compatible OTel versions. One api and one SDK must end up in
 // the tree, both entry points must load from ESM and CommonJS, the TypeScript declarations must
-// check under node16 and bundler resolution, and the bin must run.
+// check (ESM under node16 and bundler resolution, CommonJS under node20), and the bin must run.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,6 @@
 // The throw-away application of the packaging test: an ESM and a CommonJS program that print
-// what they observed as JSON, and TypeScript consumers under two module resolutions.
+// what they observed as JSON, and TypeScript consumers: ESM under node16 and bundler
+// resolution, CommonJS under node20.
 
 /** The app's OTel: a different, compatible api and SDK than the dev pins of the repository. */
 export const APP_OTEL = ['@opentelemetry/api@1.9.0', '@opentelemetry/sdk-metrics@2.12.1'];
@@ -66,7 +67,19 @@ metrics.recordSync('0.184');
 export const serve: typeof createIngestServer = createIngestServer;
 `;
 
-const tsconfig = (compilerOptions: Record<string, unknown>) =>
+/** A CommonJS TypeScript file: its `import`s compile to `require` of our ES modules. */
+const CTS = `
+import { type ClientMetricsOptions, createClientMetrics } from 'netbird-otel-metrics';
+import { createIngestServer } from 'netbird-otel-metrics/ingest';
+
+const options: ClientMetricsOptions = { version: '0.40.1' };
+export const metrics = createClientMetrics(options);
+// @ts-expect-error a duration is a number: fails to compile if the types resolved to any
+metrics.recordSync('0.184');
+export const serve: typeof createIngestServer = createIngestServer;
+`;
+
+const tsconfig = (compilerOptions: Record<string, unknown>, file = 'consumer.ts') =>
   JSON.stringify({
     compilerOptions: {
       strict: true,
@@ -76,13 +89,15 @@ const tsconfig = (compilerOptions: Record<string, unknown>) =>
       types: ['node'],
       ...compilerOptions,
     },
-    files: ['consumer.ts'],
+    files: [file],
   });
 
 /** tsconfig file → the options it checks with. */
 export const TS_CONFIGS = {
   'tsconfig.node16.json': tsconfig({ module: 'node16', moduleResolution: 'node16' }),
   'tsconfig.bundler.json': tsconfig({ module: 'preserve', moduleResolution: 'bundler' }),
+  // TypeScript models require(esm) from `module: node20` (and nodenext) on; node16 refuses it.
+  'tsconfig.cjs-node20.json': tsconfig({ module: 'node20' }, 'consumer.cts'),
 } as const;
 
 export const APP_FILES: Readonly<Record<string, string>> = {
@@ -95,5 +110,6 @@ export const APP_FILES: Readonly<Record<string, string>> = {
   'esm.mjs': ESM,
   'cjs.cjs': CJS,
   'consumer.ts': TS,
+  'consumer.cts': CTS,
   ...TS_CONFIGS,
 };
