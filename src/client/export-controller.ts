@@ -23,6 +23,7 @@ import type { PushTarget } from '../exporters/push/push-target.js';
 import type { RemoteConfigSource } from '../exporters/push/remote-config.js';
 import type { SampleStore } from '../exporters/push/sample-store.js';
 import { settleWithin } from '../exporters/send/deadline.js';
+import type { LineTransport } from '../exporters/send/http-transport.js';
 import { type Scheduler, systemScheduler } from '../exporters/send/scheduler.js';
 import { isGoVersion } from '../protocol/version-range.js';
 
@@ -43,6 +44,8 @@ export interface ExportControllerOptions extends MetricsExportOptions {
   remoteConfig?: RemoteConfigSource;
   /** Timers and clock of the push and of the flush and shutdown deadlines; for tests. */
   scheduler?: Scheduler;
+  /** Replaces the push's HTTP transport; for tests. */
+  transport?: LineTransport;
 }
 
 export interface PushStats extends Readonly<PushCounters> {
@@ -162,6 +165,7 @@ export class ExportController {
       agent: this.#options.agent,
       tally: this.#tally,
       scheduler: this.#scheduler,
+      ...(this.#options.transport ? { transport: this.#options.transport } : {}),
       ...(this.#options.remoteConfig ? { remoteConfig: this.#options.remoteConfig } : {}),
     });
     this.#pusher.start();
