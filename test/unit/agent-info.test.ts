@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deploymentType, peerId } from '../../src/index.js';
 import { buildAgentInfo, goArch, goOs } from '../../src/instrumentation/agent-info.js';
 
-describe('deploymentType (DESIGN decision 1)', () => {
+describe('deploymentType: the host alone decides', () => {
   it.each([
     ['https://api.netbird.io', 'cloud'],
     ['https://api.netbird.io:443', 'cloud'],

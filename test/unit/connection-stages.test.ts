@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionStages } from '../../src/index.js';
 import { stageDurations } from '../../src/instrumentation/connection-stages.js';
 
-// Reference §6.4, adapted: times are epoch milliseconds or Dates.
+// The Go client's stage-saving cases, adapted: times are epoch milliseconds or Dates.
 describe('ConnectionStages', () => {
   const t0 = 1_700_000_000_000;
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { connectionPairId, peerId } from '../../src/index.js';
 
-// Vectors computed independently (Python hashlib) from the rule in reference §1.3.
+// Vectors computed independently (Python hashlib) from the rule: the first
+// 8 bytes of SHA-256 over the key's base64 text, as hex.
 const KEY_A = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const KEY_B = 'mbQ4d2VvZXhhbXBsZUtleUZvclRlc3RpbmcxMjM0NTY=';
 

@@ -14,7 +14,7 @@ function cmp(a: string, b: string): number {
   return compareGoVersions(va, vb);
 }
 
-describe('isVersionInRange (reference §6.2 #14)', () => {
+describe('isVersionInRange: since <= version < until', () => {
   it.each([
     ['lower bound is inclusive', '1.2.2', '1.2.2', '1.2.3', true],
     ['inside the range', '1.2.2', '1.2.0', '1.3.0', true],
