@@ -36,6 +36,43 @@ export const SYNC_PHASES = [
 ] as const;
 export type SyncPhase = (typeof SYNC_PHASES)[number];
 
+/** Longest name in an open vocabulary (`connection_type`, `phase`); the longest known is 15. */
+export const MAX_NAME_LENGTH = 32;
+
+/**
+ * What a tag value must look like, checked on the client and in the ingest alike. Tags whose
+ * values a newer client may extend (a new transport, a new sync phase) get a name pattern rather
+ * than a list, so an older ingest still takes them.
+ */
+export type TagShape =
+  /** A closed set: one of `values`. */
+  | { readonly kind: 'one of'; readonly values: readonly string[] }
+  /** Lower-case letters, digits and `_`, 1 to {@link MAX_NAME_LENGTH} characters. */
+  | { readonly kind: 'name' }
+  /** 16 lower-case hex digits (8 bytes of a SHA-256), or empty where `emptyAllowed`. */
+  | { readonly kind: 'id'; readonly emptyAllowed: boolean }
+  /** Printable ASCII (space to `~`): no control, bidi or zero-width characters. */
+  | { readonly kind: 'text' };
+
+const NAME: TagShape = { kind: 'name' };
+const TEXT: TagShape = { kind: 'text' };
+
+/** The shape of every tag key any measurement has (a key means the same in each). */
+export const TAG_SHAPES: Readonly<Record<string, TagShape>> = {
+  deployment_type: { kind: 'one of', values: DEPLOYMENT_TYPES },
+  attempt_type: { kind: 'one of', values: ATTEMPT_TYPES },
+  result: { kind: 'one of', values: LOGIN_RESULTS },
+  connection_type: NAME,
+  phase: NAME,
+  // A client writes its peer id empty until it first reaches management; a pair id is always
+  // hashed, even from an empty side.
+  peer_id: { kind: 'id', emptyAllowed: true },
+  connection_pair_id: { kind: 'id', emptyAllowed: false },
+  version: TEXT,
+  os: TEXT,
+  arch: TEXT,
+};
+
 /** Upper bound for every `*_seconds` field: one day; anything longer is a broken clock. */
 export const MAX_DURATION_SECONDS = 86_400;
 /** Upper bound for a tag value, in UTF-8 bytes: NetBird's Go ingest refuses longer ones. */
@@ -109,7 +146,7 @@ export type SchemaViolation =
   | { kind: 'unknown measurement'; measurement: string }
   | { kind: 'unknown tag'; tag: string }
   | { kind: 'tag value too long'; tag: string; bytes: number }
-  | { kind: 'invalid tag value'; tag: string; value: string }
+  | { kind: 'invalid tag value'; tag: string; value: string; expected?: string }
   | { kind: 'unknown field'; field: string }
   | { kind: 'missing field'; field: string }
   | { kind: 'non-finite value'; field: string; value: number }
@@ -125,7 +162,7 @@ export function describeViolation(v: SchemaViolation): string {
     case 'tag value too long':
       return `tag value too long: ${v.tag} is ${v.bytes} bytes (max ${MAX_TAG_VALUE_BYTES})`;
     case 'invalid tag value':
-      return `invalid tag value: ${v.tag}=${JSON.stringify(v.value)}`;
+      return `invalid tag value: ${v.tag}=${JSON.stringify(v.value)}${v.expected === undefined ? '' : ` (expected ${v.expected})`}`;
     case 'unknown field':
       return `unknown field: ${JSON.stringify(v.field)}`;
     case 'missing field':
@@ -161,7 +198,66 @@ export function checkFieldValue(field: string, value: number): SchemaViolation |
   return undefined;
 }
 
-/** The check every tag gets: allowlisted key, bounded value, and (client side) enum values. */
+/**
+ * The check of a tag value's shape ({@link TAG_SHAPES}), the same on the client and in the
+ * ingest: undefined when `value` fits. A key without a shape is not checked here (the schema's
+ * allowlist refuses unknown keys).
+ */
+export function checkTagShape(tag: string, value: string): SchemaViolation | undefined {
+  const shape = Object.hasOwn(TAG_SHAPES, tag) ? TAG_SHAPES[tag] : undefined;
+  if (shape === undefined || fitsShape(shape, value)) return undefined;
+  return { kind: 'invalid tag value', tag, value, expected: describeShape(shape) };
+}
+
+function fitsShape(shape: TagShape, value: string): boolean {
+  switch (shape.kind) {
+    case 'one of':
+      return shape.values.includes(value);
+    case 'name':
+      return value.length > 0 && value.length <= MAX_NAME_LENGTH && allChars(value, isNameChar);
+    case 'id':
+      return value.length === 16
+        ? allChars(value, isLowerHex)
+        : value.length === 0 && shape.emptyAllowed;
+    case 'text':
+      return allChars(value, isPrintableAscii);
+  }
+}
+
+function describeShape(shape: TagShape): string {
+  switch (shape.kind) {
+    case 'one of':
+      return `one of ${shape.values.join(', ')}`;
+    case 'name':
+      return `1 to ${MAX_NAME_LENGTH} of a-z, 0-9, _`;
+    case 'id':
+      return '16 lower-case hex digits';
+    case 'text':
+      return 'printable ASCII';
+  }
+}
+
+function allChars(value: string, ok: (c: number) => boolean): boolean {
+  for (let i = 0; i < value.length; i++) if (!ok(value.charCodeAt(i))) return false;
+  return true;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+}
+
+function isLowerHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+}
+
+function isPrintableAscii(c: number): boolean {
+  return c >= 0x20 && c <= 0x7e;
+}
+
+/**
+ * The check every tag gets: allowlisted key, bounded value, its shape, and (client side) the
+ * client's own vocabularies, which are narrower than the shapes an ingest takes.
+ */
 export function checkTag(
   schema: MeasurementSchema,
   tag: string,
@@ -174,6 +270,8 @@ export function checkTag(
     const bytes = utf8Length(value);
     if (bytes > MAX_TAG_VALUE_BYTES) return { kind: 'tag value too long', tag, bytes };
   }
+  const shape = checkTagShape(tag, value);
+  if (shape !== undefined) return shape;
   if (enforceEnums) {
     const allowed = schema.enums[tag];
     if (allowed !== undefined && !allowed.includes(value)) {

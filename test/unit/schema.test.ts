@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkSample,
@@ -8,9 +9,16 @@ import {
   SYNC_PHASES,
 } from '../../src/index.js';
 import {
+  ATTEMPT_TYPES,
+  CONNECTION_TYPES,
   checkFieldValue,
   checkTag,
+  checkTagShape,
+  DEPLOYMENT_TYPES,
   describeViolation,
+  LOGIN_RESULTS,
+  MAX_NAME_LENGTH,
+  TAG_SHAPES,
   utf8Length,
 } from '../../src/protocol/schema.js';
 
@@ -138,5 +146,138 @@ describe('schema', () => {
       /too large/,
     );
     expect(describeViolation({ kind: 'unknown tag', tag: 'evil_tag' })).toMatch(/unknown tag/);
+  });
+});
+
+const lowerHex = fc.stringMatching(/^[0-9a-f]{16}$/);
+const nameText = fc.stringMatching(new RegExp(`^[a-z0-9_]{1,${MAX_NAME_LENGTH}}$`));
+const printable = fc.stringMatching(/^[ -~]{0,64}$/);
+/** Characters no tag value may hold: controls, DEL, non-ASCII, bidi and zero-width ones. */
+const foreignChar = fc.oneof(
+  fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)),
+  fc.constantFrom('\u007f', '\u00e9', '\u202e', '\u2066', '\u200b', '\u200d', '\ufeff', '😀'),
+);
+const withForeign = (base: fc.Arbitrary<string>) =>
+  fc
+    .tuple(base, foreignChar, fc.nat())
+    .map(([s, c, at]) => s.slice(0, at % (s.length + 1)) + c + s.slice(at % (s.length + 1)));
+
+describe('tag shapes', () => {
+  it('gives every tag key of every measurement a shape', () => {
+    for (const m of Object.values(MEASUREMENTS)) {
+      for (const tag of m.tags) expect(TAG_SHAPES[tag], tag).toBeDefined();
+    }
+  });
+
+  it('takes closed sets by membership only', () => {
+    const sets: [string, readonly string[]][] = [
+      ['deployment_type', DEPLOYMENT_TYPES],
+      ['attempt_type', ATTEMPT_TYPES],
+      ['result', LOGIN_RESULTS],
+    ];
+    for (const [tag, values] of sets) {
+      for (const value of values) expect(checkTagShape(tag, value)).toBeUndefined();
+    }
+    fc.assert(
+      fc.property(fc.constantFrom(...sets), fc.string({ maxLength: 20 }), ([tag, values], v) => {
+        expect(checkTagShape(tag, v) === undefined).toBe(values.includes(v));
+      }),
+    );
+    expect(checkTagShape('deployment_type', 'martian')).toEqual({
+      kind: 'invalid tag value',
+      tag: 'deployment_type',
+      value: 'martian',
+      expected: 'one of cloud, selfhosted, unknown',
+    });
+    expect(checkTagShape('result', '<b>pwned</b>')?.kind).toBe('invalid tag value');
+    expect(checkTagShape('deployment_type', 'Cloud')?.kind).toBe('invalid tag value');
+  });
+
+  it('takes open vocabularies by a bounded name pattern, so new values still pass', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('connection_type', 'phase'), nameText, (tag, v) => {
+        expect(checkTagShape(tag, v)).toBeUndefined();
+      }),
+    );
+    for (const v of [...CONNECTION_TYPES, 'ice', 'quic_v2']) {
+      expect(checkTagShape('connection_type', v)).toBeUndefined();
+    }
+    for (const v of SYNC_PHASES) expect(checkTagShape('phase', v)).toBeUndefined();
+    fc.assert(
+      fc.property(
+        fc.constantFrom('connection_type', 'phase'),
+        fc.oneof(
+          withForeign(nameText),
+          nameText.map((v) => `${v}-x`),
+          nameText.map((v) => v.toUpperCase()).filter((v) => /[A-Z]/.test(v)),
+          fc.constant('a'.repeat(MAX_NAME_LENGTH + 1)),
+          fc.constant(''),
+        ),
+        (tag, v) => {
+          expect(checkTagShape(tag, v)?.kind).toBe('invalid tag value');
+        },
+      ),
+    );
+    expect(checkTagShape('connection_type', 'carrier_pigeon')).toBeUndefined();
+    expect(checkTagShape('connection_type', 'carrier pigeon')?.kind).toBe('invalid tag value');
+  });
+
+  it('takes ids as 16 lower-case hex digits, an empty peer id but never an empty pair id', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('peer_id', 'connection_pair_id'), lowerHex, (tag, v) => {
+        expect(checkTagShape(tag, v)).toBeUndefined();
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom('peer_id', 'connection_pair_id'),
+        fc.oneof(
+          fc.string({ maxLength: 24 }).filter((v) => !/^[0-9a-f]{16}$/.test(v) && v !== ''),
+          lowerHex.map((v) => v.toUpperCase()).filter((v) => /[A-F]/.test(v)),
+          lowerHex.map((v) => v.slice(1)),
+          lowerHex.map((v) => `${v}0`),
+        ),
+        (tag, v) => {
+          expect(checkTagShape(tag, v)?.kind).toBe('invalid tag value');
+        },
+      ),
+    );
+    expect(checkTagShape('peer_id', 'zz')?.kind).toBe('invalid tag value');
+    expect(checkTagShape('peer_id', '')).toBeUndefined();
+    expect(checkTagShape('connection_pair_id', '')?.kind).toBe('invalid tag value');
+  });
+
+  it('takes version, os and arch as printable ASCII', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('version', 'os', 'arch'), printable, (tag, v) => {
+        expect(checkTagShape(tag, v)).toBeUndefined();
+      }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('version', 'os', 'arch'), withForeign(printable), (tag, v) => {
+        expect(checkTagShape(tag, v)?.kind).toBe('invalid tag value');
+      }),
+    );
+    expect(checkTagShape('version', '0.61.2 beta,1')).toBeUndefined();
+    expect(checkTagShape('version', '0.61.2\u202e')?.kind).toBe('invalid tag value');
+  });
+
+  it('is part of checkTag on both sides, and of the client check of a whole sample', () => {
+    const login = MEASUREMENTS.netbird_login;
+    expect(checkTag(login, 'result', 'maybe', false)?.kind).toBe('invalid tag value');
+    expect(checkTag(login, 'peer_id', 'zz', false)?.kind).toBe('invalid tag value');
+    expect(checkSample(sync({ duration_seconds: 1 }, { ...agent, os: 'lin\u200bux' }))?.kind).toBe(
+      'invalid tag value',
+    );
+    expect(checkSample(sync({ duration_seconds: 1 }, { ...agent, peer_id: '' }))).toBeUndefined();
+    // The length bound is checked first, so an over-long value says so.
+    expect(checkTag(login, 'version', '€'.repeat(22), false)?.kind).toBe('tag value too long');
+  });
+
+  it('says what was expected', () => {
+    const v = checkTagShape('peer_id', 'zz');
+    expect(v && describeViolation(v)).toBe(
+      'invalid tag value: peer_id="zz" (expected 16 lower-case hex digits)',
+    );
   });
 });
