@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests run against, from Debian packages, when missing:
-#   InfluxDB 1.6 (influxd + influx), Prometheus 2.42 (bookworm), curl, and VictoriaMetrics 1.112
+#   InfluxDB 1.6 (influxd + influx), Prometheus 2.42 (bookworm), nginx 1.22 (the load balancer of
+#   the scale-out test, which runs its own nginx under a temporary prefix), curl, and VictoriaMetrics 1.112
 #   (the first Debian build with OTLP), extracted from Debian trixie with a private apt state so the
 #   system apt config is never touched. `--chromium` also installs Debian's chromium.
 # Idempotent and quick when everything is present (no apt-get update then). Needs root.
@@ -32,6 +33,8 @@ missing=()
 command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
 command -v influx >/dev/null 2>&1 || missing+=(influxdb-client)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+# nginx lives in /usr/sbin, which a non-root PATH may lack.
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [[ $want_chromium == 1 ]]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -40,7 +43,7 @@ need_vm=0
 [[ -x $VM_BIN ]] || need_vm=1
 
 if [[ ${#missing[@]} == 0 && $need_vm == 0 ]]; then
-  echo "install-backends: all present (influxd, influx, prometheus, curl$([[ $want_chromium == 1 ]] && echo ', chromium'), $VM_BIN)"
+  echo "install-backends: all present (influxd, influx, prometheus, nginx, curl$([[ $want_chromium == 1 ]] && echo ', chromium'), $VM_BIN)"
   exit 0
 fi
 
