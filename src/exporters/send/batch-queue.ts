@@ -1,9 +1,8 @@
-/**
- * What the batch sender needs from a queue: the oldest entries as one request body, and exact
- * removal of what was sent. Both the NetBird sample store and the InfluxDB exporter's line
- * buffer implement it.
- */
+// What the batch sender needs from a queue: the oldest entries as one request body, and exact
+// removal of what was sent. Both the NetBird sample store and the InfluxDB exporter's line
+// buffer implement it.
 
+/** A batch taken from a queue, not yet removed from it. */
 export interface QueuedBatch {
   /** Newline-terminated line protocol of the batch. */
   readonly body: string;
@@ -11,6 +10,7 @@ export interface QueuedBatch {
   readonly count: number;
 }
 
+/** A FIFO whose front is sent in batches and removed only once answered. */
 export interface BatchQueue<B extends QueuedBatch> {
   readonly size: number;
   /**

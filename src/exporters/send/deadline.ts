@@ -1,9 +1,6 @@
+// Deadlines on the injectable scheduler, so request timeouts and flush deadlines follow fake
+// time in tests exactly as retries and backoffs do.
 import type { Scheduler } from './scheduler.js';
-
-/**
- * Deadlines on the injectable scheduler, so request timeouts and flush deadlines follow fake
- * time in tests exactly as retries and backoffs do.
- */
 
 /**
  * An abort signal that fires after `delayMs` (with a `TimeoutError`, as `AbortSignal.timeout`

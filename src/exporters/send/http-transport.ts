@@ -20,8 +20,6 @@ export interface PostOptions {
   /** Cancels the request (stop, a deadline, the sender's request timeout). */
   signal?: AbortSignal;
   now?: () => number;
-  /** Default: the global `fetch`. */
-  fetch?: typeof fetch;
 }
 
 /** The signature of `postLineProtocol`, for senders that take the transport as a parameter. */
@@ -55,12 +53,11 @@ export async function postLineProtocol(
     ...(options.signal ? [options.signal] : []),
   ];
   const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
-  const send = options.fetch ?? fetch;
   try {
     const compressed = await gzip(Buffer.from(body, 'utf8'));
     // Our own requests must not show up as spans of the application's tracing.
     const response = await context.with(suppressTracing(context.active()), () =>
-      send(url, {
+      fetch(url, {
         method: 'POST',
         headers: {
           ...options.headers,
