@@ -266,7 +266,8 @@ export class ClientMetrics {
   /**
    * Starts the NetBird push (first attempt at once, then every interval). Reads the
    * `NB_METRICS_*` variables now; `options` win over them. Returns false (with a diag message)
-   * when it is already running or cannot start. Throws a ConfigError for invalid settings.
+   * when it is already running or cannot start. Invalid settings are one diag warning and their
+   * fallback (a ConfigError in strict mode).
    */
   startPush(options?: PushOptions): boolean {
     const started = this.#exports.startPush(options);

@@ -1,11 +1,11 @@
 import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import { unwrap } from '../config/config-error.js';
 import type { Env } from '../config/env.js';
 import {
   type MetricsExportOptions,
   type ResolvedConfig,
   resolveConfig,
+  settleConfig,
 } from '../exporters/export-config.js';
 import { buildPipeline, type Pipeline } from '../exporters/otel/pipeline.js';
 import {
@@ -95,7 +95,7 @@ export class ExportController {
     this.#options = options;
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#env = options.env ?? process.env;
-    this.config = unwrap(resolveConfig(this.#env, options));
+    this.config = settleConfig(this.#env, options, resolveConfig(this.#env, options));
     if (options.meterProvider !== undefined) {
       this.pipeline = undefined;
       this.meterProvider = options.meterProvider;
@@ -106,7 +106,10 @@ export class ExportController {
         );
       }
     } else {
-      this.pipeline = buildPipeline(this.config, options.metricReaders, options.resourceDefaults);
+      // OTEL_SDK_DISABLED: no provider of ours at all, not even for the caller's extra readers.
+      this.pipeline = this.config.sdkDisabled
+        ? undefined
+        : buildPipeline(this.config, options.metricReaders, options.resourceDefaults);
       this.meterProvider = this.pipeline?.meterProvider ?? metrics.getMeterProvider();
     }
     if (this.config.push?.enabled) this.startPush();
@@ -134,7 +137,7 @@ export class ExportController {
    * started: not when one runs already, `influx` is not selected, after shutdown, or when the
    * agent version is not a version and force-sending is off (a development build must not
    * report into a fleet's data unless asked to).
-   * Throws a ConfigError when a variable or option is invalid.
+   * An invalid variable or option is one diag warning and its fallback (a ConfigError in strict mode).
    */
   startPush(options: PushOptions = {}): boolean {
     if (this.#shutdown !== undefined) {
@@ -149,7 +152,9 @@ export class ExportController {
       diag.warn('netbird-otel-metrics: push already running');
       return false;
     }
-    const settings: PushSettings = unwrap(
+    const settings: PushSettings = settleConfig(
+      this.#env,
+      this.#options,
       resolvePushSettings(this.#env, { ...this.#options.push, ...options }),
     );
     const version = this.#options.agent().version;

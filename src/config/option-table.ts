@@ -124,21 +124,34 @@ export function resolveSetting<T, D = T>(
   fallback: D,
   option?: CodeOption<T>,
 ): T | D {
-  const sources: string[] = [];
-  const chosen = (value: T | D, origin: string): T | D => {
-    problems.used(sources, value, origin);
-    return value;
-  };
+  return resolveSourced(problems, env, variables, fallback, option).value;
+}
+
+/** {@link resolveSetting}, also saying where the value came from (undefined: the fallback). */
+export function resolveSourced<T, D = T>(
+  problems: Problems,
+  env: Env,
+  variables: readonly Pick<OptionSpec<T>, 'env' | 'kind'>[],
+  fallback: D,
+  option?: CodeOption<T>,
+): { value: T | D; source: string | undefined } {
+  const skipped: string[] = [];
   if (option !== undefined && option.value !== undefined) {
     const value = option.value;
-    if (option.valid === undefined || option.valid(value)) return value;
+    if (option.valid === undefined || option.valid(value)) {
+      return { value, source: `option ${option.name}` };
+    }
     problems.refuseOption(option.name, value, option.expected ?? 'a valid value');
-    sources.push(`option ${option.name}`);
+    skipped.push(`option ${option.name}`);
   }
   for (const spec of variables) {
     const value = problems.read(spec.kind, envValue(env, spec.env), spec.env);
-    if (value !== undefined) return chosen(value, `from ${spec.env}`);
-    sources.push(spec.env);
+    if (value !== undefined) {
+      problems.used(skipped, value, `from ${spec.env}`);
+      return { value, source: spec.env };
+    }
+    skipped.push(spec.env);
   }
-  return chosen(fallback, 'the default');
+  problems.used(skipped, fallback, 'the default');
+  return { value: fallback, source: undefined };
 }

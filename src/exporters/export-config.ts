@@ -1,14 +1,16 @@
-import type { Resolved } from '../config/config-error.js';
+import { diag } from '@opentelemetry/api';
+import { ConfigError, type Resolved } from '../config/config-error.js';
 import { type Env, envValue } from '../config/env.js';
-import { type OptionSpec, resolveSetting } from '../config/option-table.js';
+import { type OptionSpec, resolveSetting, resolveSourced } from '../config/option-table.js';
 import {
+  OTEL_IGNORED,
   OTEL_VARIABLES,
   OTLP_COMPRESSIONS,
   OTLP_PROTOCOLS,
   OTLP_TEMPORALITIES,
 } from '../config/otel-variables.js';
 import { Problems } from '../config/problems.js';
-import { isHttpUrl, Refusal, type ValueKind } from '../config/value-kinds.js';
+import { goBool, isHttpUrl, Refusal, type ValueKind } from '../config/value-kinds.js';
 import type { OtlpCompression, OtlpProtocol, OtlpSettings, OtlpTemporality } from './otel/otlp.js';
 import { type PushOptions, type PushSettings, resolvePushSettings } from './push/push-settings.js';
 
@@ -51,7 +53,14 @@ export const CLIENT_VARIABLES = {
     kind: exporterList,
     default: new Set<Selected>(['influx']),
     defaultText: 'influx',
-    help: 'Which exporters run: influx (the timestamped NetBird push), otlp, prometheus, console, or none.',
+    help: "Which exporters run: influx (the timestamped NetBird push), otlp, prometheus, console, or none. Wins over OTEL_METRICS_EXPORTER: it is this package's own and names influx too.",
+  },
+  strictConfig: {
+    env: 'NB_METRICS_STRICT_CONFIG',
+    option: 'strictConfig',
+    kind: goBool,
+    default: false,
+    help: 'true: an invalid or unsupported value throws a ConfigError listing every problem, instead of one diag warning and the fallback.',
   },
 } satisfies Readonly<Record<string, OptionSpec<unknown>>>;
 
@@ -109,11 +118,18 @@ export interface MetricsExportOptions {
   resourceAttributes?: Readonly<Record<string, string>>;
   /** The NetBird push (used when `influx` is selected). */
   push?: PushOptions;
+  /**
+   * Throw a ConfigError for invalid or unsupported values instead of one `diag.warn` and the
+   * fallback; `NB_METRICS_STRICT_CONFIG`, default false.
+   */
+  strictConfig?: boolean;
 }
 
 export interface ResolvedConfig {
   /** Selected exporters; empty for `none`. */
   readonly exporters: ReadonlySet<Selected>;
+  /** `OTEL_SDK_DISABLED=true`: build no MeterProvider and no OTel exporter. */
+  readonly sdkDisabled: boolean;
   /** Present when `otlp` is selected. */
   readonly otlp?: OtlpSettings;
   /** Present when `prometheus` is selected. */
@@ -148,7 +164,11 @@ export function resolveConfig(
   options: MetricsExportOptions = {},
 ): Resolved<ResolvedConfig> {
   const problems = new Problems();
-  const exporters = resolveExporters(problems, env, options.exporters);
+  const sdk = O.sdkDisabled;
+  const sdkDisabled = problems.read(sdk.kind, envValue(env, sdk.env), sdk.env) ?? sdk.default;
+  problems.used([sdk.env], sdk.default, 'the default');
+  const exporters = withoutOtel(resolveExporters(problems, env, options.exporters), sdkDisabled);
+  warnIgnored(problems, env, exporters);
   const otlp = exporters.has('otlp') ? resolveOtlp(problems, env, options.otlp ?? {}) : undefined;
   const prometheus = exporters.has('prometheus')
     ? resolvePrometheus(problems, env, options.prometheus ?? {})
@@ -166,6 +186,7 @@ export function resolveConfig(
   }
   return problems.result({
     exporters,
+    sdkDisabled,
     ...(otlp ? { otlp } : {}),
     ...(prometheus ? { prometheus } : {}),
     ...(periodic ? { periodic } : {}),
@@ -185,14 +206,41 @@ function resolveExporters(
     problems.add(`option exporters: ${selected.reason}`, 'option exporters');
   }
   const spec = CLIENT_VARIABLES.exporters;
+  const otel = O.metricsExporter;
   const sources = option !== undefined ? ['option exporters', spec.env] : [spec.env];
-  const value = problems.read(spec.kind, envValue(env, spec.env), spec.env);
-  if (value !== undefined) {
-    problems.used(sources, [...value], `from ${spec.env}`);
+  const chosen = (value: ReadonlySet<Selected>, origin: string) => {
+    problems.used(sources, [...value], origin);
     return value;
+  };
+  const ours = problems.read(spec.kind, envValue(env, spec.env), spec.env);
+  if (ours !== undefined) return chosen(ours, `from ${spec.env}`);
+  // The specification's variable names only OpenTelemetry exporters; the push stays selected.
+  const theirs = problems.read(otel.kind, envValue(env, otel.env), otel.env);
+  sources.push(otel.env);
+  if (theirs !== undefined) return chosen(new Set(['influx', ...theirs]), `from ${otel.env}`);
+  return chosen(spec.default, 'the default');
+}
+
+const OTEL_EXPORTERS: readonly Selected[] = ['otlp', 'prometheus', 'console'];
+
+function withoutOtel(
+  exporters: ReadonlySet<Selected>,
+  sdkDisabled: boolean,
+): ReadonlySet<Selected> {
+  if (!sdkDisabled) return exporters;
+  return new Set([...exporters].filter((e) => !OTEL_EXPORTERS.includes(e)));
+}
+
+/** A variable the specification defines but this package cannot honour is set: say so. */
+function warnIgnored(problems: Problems, env: Env, exporters: ReadonlySet<Selected>): void {
+  const buildsOtel = OTEL_EXPORTERS.some((e) => exporters.has(e));
+  for (const { env: name, reason } of OTEL_IGNORED) {
+    const text = envValue(env, name);
+    const relevant = name.includes('_OTLP_') ? exporters.has('otlp') : buildsOtel;
+    if (text === undefined || !relevant) continue;
+    problems.add(`${name}=${JSON.stringify(text)}: not supported, ${reason}`, name);
+    problems.used([name], 'nothing', 'ignored');
   }
-  problems.used(sources, [...spec.default], 'the default');
-  return spec.default;
 }
 
 function resolveOtlp(problems: Problems, env: Env, o: OtlpOptions): OtlpSettings {
@@ -208,6 +256,8 @@ function resolveOtlp(problems: Problems, env: Env, o: OtlpOptions): OtlpSettings
       expected: 'an absolute http or https URL',
     },
   );
+  // Only explicit buckets are exported; asking for another aggregation is a problem, not a choice.
+  resolveSetting(problems, env, [O.histogramAggregation], O.histogramAggregation.default);
   const headers: Record<string, string> = {
     ...problems.read(O.otlpHeaders.kind, envValue(env, O.otlpHeaders.env), O.otlpHeaders.env),
     ...problems.read(
@@ -313,40 +363,32 @@ function resolvePeriodic(
     valid: positive,
     expected: 'a number > 0',
   });
-  const interval = resolveSetting(
+  const interval = resolveSourced(
     problems,
     env,
     [O.exportInterval],
-    undefined,
+    O.exportInterval.default,
     millis('exportIntervalMillis'),
   );
-  const timeout = resolveSetting(
+  const exportIntervalMillis = interval.value;
+  // A default timeout longer than the chosen interval is clamped silently, as the SDK does.
+  const timeout = resolveSourced(
     problems,
     env,
     [O.exportTimeout],
-    undefined,
+    Math.min(O.exportTimeout.default, exportIntervalMillis),
     millis('exportTimeoutMillis'),
   );
-  const exportIntervalMillis = interval ?? O.exportInterval.default;
-  if (timeout !== undefined && timeout > exportIntervalMillis) {
-    const timeoutSource =
-      options.exportTimeoutMillis !== undefined
-        ? 'option exportTimeoutMillis'
-        : O.exportTimeout.env;
-    const intervalSource =
-      interval === undefined
-        ? 'the default interval'
-        : options.exportIntervalMillis !== undefined
-          ? 'option exportIntervalMillis'
-          : O.exportInterval.env;
+  let exportTimeoutMillis = timeout.value;
+  if (timeout.source !== undefined && exportTimeoutMillis > exportIntervalMillis) {
+    const against = interval.source ?? 'the default interval';
     problems.add(
-      `${timeoutSource}=${timeout} is longer than ${intervalSource}=${exportIntervalMillis}`,
-      timeoutSource,
+      `${timeout.source}=${exportTimeoutMillis} is longer than ${against}=${exportIntervalMillis}`,
+      timeout.source,
     );
-    problems.used([timeoutSource], exportIntervalMillis, 'the interval');
+    problems.used([timeout.source], exportIntervalMillis, 'the interval');
+    exportTimeoutMillis = exportIntervalMillis;
   }
-  // A timeout longer than the interval is clamped, as the SDK does.
-  const exportTimeoutMillis = Math.min(timeout ?? O.exportTimeout.default, exportIntervalMillis);
   return { exportIntervalMillis, exportTimeoutMillis };
 }
 
@@ -367,4 +409,40 @@ function resolveResource(
     attributes['service.name'] ??
     O.serviceName.default;
   return attributes;
+}
+
+/** Problems already warned about, per environment object, so a re-read does not warn again. */
+const warned = new WeakMap<Env, Set<string>>();
+
+/**
+ * What a resolution means inside a host application, which configuration must never break:
+ * problems are one `diag.warn` (each naming the variable and what is used instead) and the
+ * fallback applies. In strict mode (`strictConfig`, `NB_METRICS_STRICT_CONFIG`) they are a
+ * {@link ConfigError} listing every one, for callers that want to stop, such as tests and CLIs.
+ */
+export function settleConfig<T>(
+  env: Env,
+  options: Pick<MetricsExportOptions, 'strictConfig'>,
+  result: Resolved<T>,
+): T {
+  const problems = new Problems();
+  const spec = CLIENT_VARIABLES.strictConfig;
+  const strict = resolveSetting(problems, env, [spec], spec.default, {
+    name: 'strictConfig',
+    value: options.strictConfig,
+  });
+  problems.addAll(result);
+  const all = problems.result(undefined);
+  if (all.ok) return result.ok ? result.value : result.fallback;
+  if (strict) throw new ConfigError(all.errors);
+  const seen = warned.get(env) ?? new Set<string>();
+  warned.set(env, seen);
+  const fresh = all.warnings.filter((w) => !seen.has(w));
+  for (const w of fresh) seen.add(w);
+  if (fresh.length > 0) {
+    diag.warn(
+      `netbird-otel-metrics: invalid configuration ignored (strictConfig or ${spec.env}=true makes it an error):\n  - ${fresh.join('\n  - ')}`,
+    );
+  }
+  return result.ok ? result.value : result.fallback;
 }

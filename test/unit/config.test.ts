@@ -298,16 +298,36 @@ describe('createClientMetrics and configuration', () => {
     warnings.length = 0;
   });
 
-  it('throws a ConfigError naming the variable', () => {
+  it('in strict mode throws a ConfigError naming the variable', () => {
     expect(() =>
-      createClientMetrics({ version: '1.0.0', env: { NB_METRICS_PUSH_ENABLED: 'yes' } }),
+      createClientMetrics({
+        version: '1.0.0',
+        env: { NB_METRICS_PUSH_ENABLED: 'yes' },
+        strictConfig: true,
+      }),
     ).toThrow(ConfigError);
     expect(() =>
       createClientMetrics({
         version: '1.0.0',
-        env: { NB_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TIMEOUT: '1m' },
+        env: {
+          NB_METRICS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '1m',
+          NB_METRICS_STRICT_CONFIG: 'true',
+        },
       }),
     ).toThrow(/OTEL_EXPORTER_OTLP_TIMEOUT="1m"/);
+  });
+
+  it('otherwise warns once, naming the variable, and carries on', async () => {
+    diag.setLogger(
+      { error() {}, warn: (m: string) => warnings.push(m), info() {}, debug() {}, verbose() {} },
+      DiagLogLevel.WARN,
+    );
+    const m = createClientMetrics({ version: '1.0.0', env: { NB_METRICS_PUSH_ENABLED: 'yes' } });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('NB_METRICS_PUSH_ENABLED="yes"');
+    expect(m.stats().push.running).toBe(false);
+    await m.shutdown();
   });
 
   it('with the application\u2019s MeterProvider builds no exporters and says so', async () => {

@@ -66,8 +66,8 @@ function errors(env: Record<string, string>, options = {}): string[] {
   return result.errors;
 }
 
-describe('resolvePushSettings (reference §3.1)', () => {
-  it('has the reference defaults: push off, remote config at ingest.netbird.io, no overrides', () => {
+describe('resolvePushSettings (the NB_METRICS_* variables of the Go client)', () => {
+  it("has the Go client's defaults: push off, remote config at ingest.netbird.io, no overrides", () => {
     const s = settings({});
     expect(s).toMatchObject({
       enabled: false,
@@ -130,7 +130,7 @@ describe('resolvePushSettings (reference §3.1)', () => {
       NB_METRICS_SERVER_URL: '',
       NB_METRICS_INTERVAL: '',
     });
-    // Presence takes the toggle from management (DESIGN decision 11); empty means off.
+    // Presence takes the toggle from management, even empty; empty means off.
     expect(s).toMatchObject({ enabled: false, enabledIsExplicit: true, serverUrl: undefined });
     expect(settings({})).toMatchObject({ enabled: false, enabledIsExplicit: false });
   });
