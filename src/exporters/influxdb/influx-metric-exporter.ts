@@ -277,7 +277,11 @@ export class InfluxLineProtocolExporter implements PushMetricExporter {
       baseDelayMs: this.#minRetryMs,
       waits,
       send: (body, signal) =>
-        this.#transport(this.endpoint, body, { headers: this.#headers, signal }),
+        this.#transport(this.endpoint, body, {
+          headers: this.#headers,
+          signal,
+          now: () => this.#sender.scheduler.now(),
+        }),
     });
     return this.#result(outcome);
   }
