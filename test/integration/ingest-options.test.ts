@@ -19,7 +19,7 @@ import { waitFor } from '../helpers/backend-clients.js';
 import { PEER_ID, syncLine } from '../helpers/ingest-server.js';
 
 describe('resolveOptions', () => {
-  it('has the reference defaults', () => {
+  it("has the defaults of NetBird's Go ingest", () => {
     const { options, help } = resolveOptions({}, []);
     expect(help).toBe(false);
     expect(options).toEqual(DEFAULT_OPTIONS);
@@ -36,7 +36,7 @@ describe('resolveOptions', () => {
     });
   });
 
-  it('reads the reference environment names and the INGEST_* ones; flags win; empty means unset', () => {
+  it("reads the Go ingest's environment names and the INGEST_* ones; flags win; empty means unset", () => {
     const env = {
       INGEST_LISTEN_ADDR: '127.0.0.1:9000',
       INFLUXDB_URL: 'http://db:8086/write?db=x',

@@ -94,4 +94,25 @@ describe('dashboard source from the environment', () => {
     ).toThrow(/DASHBOARD_INFLUXDB_URL="ftp:\/\/x": expected an absolute http or https URL/);
     expect(() => dashboardSourceFromEnv({}, embedded)).toThrow(/needs the store reader/);
   });
+
+  it('reports every problem at once', () => {
+    let error: unknown;
+    try {
+      dashboardPlanFromEnv(
+        {
+          DASHBOARD_SOURCE: 'grafana',
+          DASHBOARD_INFLUXDB_URL: 'ftp://x',
+          DASHBOARD_INFLUXDB_DATABASE: 'nb',
+        },
+        { influxdbUrl: 'http://vm:8428/api/v2/write', influxdbToken: '' },
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'DASHBOARD_SOURCE="grafana": expected one of auto, embedded, influxql, off',
+      'DASHBOARD_INFLUXDB_URL="ftp://x": expected an absolute http or https URL',
+    ]);
+  });
 });

@@ -3,12 +3,6 @@ import type * as OtlpProto from '@opentelemetry/exporter-metrics-otlp-proto';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { loadOptionalPeer } from './optional-peer.js';
 
-/**
- * OTLP/HTTP metric exporters from resolved settings (config.ts reads the standard
- * `OTEL_EXPORTER_OTLP_*` variables). Every setting is passed explicitly, so what config.ts
- * resolved is what the exporter uses.
- */
-
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type OtlpCompression = 'none' | 'gzip';
 export type OtlpTemporality = 'cumulative' | 'delta' | 'lowmemory';
@@ -38,6 +32,13 @@ const TEMPORALITY: Readonly<Record<OtlpTemporality, OtlpHttp.AggregationTemporal
   lowmemory: 2,
 };
 
+/**
+ * An OTLP/HTTP metric exporter from resolved settings (export-config.ts reads the standard
+ * `OTEL_EXPORTER_OTLP_*` variables, warning about bad ones). Every setting is passed
+ * explicitly, so what was resolved is what the exporter uses; only the TLS files
+ * (`OTEL_EXPORTER_OTLP_[METRICS_]CERTIFICATE`, `_CLIENT_CERTIFICATE`, `_CLIENT_KEY`) are left
+ * to the exporter, which reads them from `process.env` when it is built.
+ */
 export function createOtlpExporter(settings: OtlpSettings): PushMetricExporter {
   const options: ExporterOptions = {
     url: settings.url,
