@@ -1,7 +1,16 @@
 // Records one connection, one sync and one login, then prints the OTel data points and the
-// line protocol. Runs with `npm start` (after `npm run build`, the package imports by name).
+// line protocol. With an ingest URL it also pushes the samples there, as NetBird clients do,
+// and says whether they arrived (exit code 1 when they did not).
+//
+//   npx tsx examples/quickstart.ts                          # print only
+//   npx tsx examples/quickstart.ts http://localhost:8087/   # and push to a local ingest
+//
+// Run `npm run build` first: the example imports the package by its name, as an application
+// does. A local ingest: `npm start` (the demo), or `netbird-metrics-ingest`.
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { ConnectionStages, createClientMetrics } from 'netbird-otel-metrics';
+
+const ingestUrl = process.argv[2];
 
 /** Pulls on demand, so the example prints exactly what an exporter would be handed. */
 class PrintReader extends MetricReader {
@@ -16,6 +25,12 @@ const metrics = createClientMetrics({
   managementUrl: 'https://api.netbird.io:443',
   publicKey: 'bG9jYWwtd2lyZWd1YXJkLXB1YmxpYy1rZXktYmFzZTY0PT0=',
   meterProvider,
+  env: {}, // this example is configured in code only
+  // Without an ingest, no push; with one, push straight to it (no remote config to fetch).
+  exporters: ingestUrl === undefined ? ['none'] : ['influx'],
+  ...(ingestUrl !== undefined
+    ? { push: { enabled: true, forceSending: true, serverUrl: ingestUrl } }
+    : {}),
 });
 
 const now = Date.now();
@@ -46,4 +61,19 @@ for (const scope of resourceMetrics.scopeMetrics) {
 }
 console.log('--- InfluxDB line protocol (what a push or metrics.txt carries) ---');
 process.stdout.write(metrics.exportLineProtocol());
+
+// A final push within a deadline when pushing; then stop.
+await metrics.shutdown();
 await meterProvider.shutdown();
+if (ingestUrl !== undefined) {
+  const { recorded, push, delivery } = metrics.stats();
+  console.log('--- push ---');
+  if (delivery.incomplete === 0 && push.samplesSent === recorded) {
+    console.log(`delivered ${push.samplesSent} of ${recorded} samples to ${ingestUrl}`);
+  } else {
+    console.error(
+      `NOT delivered: ${push.samplesSent} of ${recorded} samples reached ${ingestUrl}${delivery.lastError ? ` (${delivery.lastError})` : ''}`,
+    );
+    process.exitCode = 1;
+  }
+}

@@ -81,7 +81,7 @@ export class OtelRecorder {
   #meter: Meter | undefined;
   #instruments: Instruments | undefined;
   #noop = false;
-  #warnedNoop = false;
+  #toldNoop = false;
 
   constructor(options: OtelRecorderOptions = {}) {
     this.#includePairId = options.includeConnectionPairId ?? false;
@@ -183,9 +183,11 @@ export class OtelRecorder {
     this.#meter = meter;
     this.#instruments = instruments;
     this.#noop = isNoopMeter(meter);
-    if (this.#noop && !this.#warnedNoop) {
-      this.#warnedNoop = true;
-      diag.warn(
+    // Info, not a warning: an application that only uses the NetBird push has no provider on
+    // purpose.
+    if (this.#noop && !this.#toldNoop) {
+      this.#toldNoop = true;
+      diag.info(
         'netbird-otel-metrics: no MeterProvider is registered yet, so OTel recordings go to a no-op provider until one is (start the SDK, call metrics.setGlobalMeterProvider, or pass meterProvider); the timestamped store keeps every sample',
       );
     }

@@ -34,7 +34,7 @@ function captureDiag(): string[] {
   const sink = (msg: string) => messages.push(msg);
   diag.setLogger(
     { error: sink, warn: sink, info: sink, debug: sink, verbose: sink },
-    DiagLogLevel.WARN,
+    DiagLogLevel.INFO,
   );
   return messages;
 }
@@ -49,7 +49,7 @@ afterEach(() => {
 });
 
 describe('late binding to the global provider', () => {
-  it('records into a provider registered after creation, and warns once before that', async () => {
+  it('records into a provider registered after creation, and says once before that where recordings go', async () => {
     const messages = captureDiag();
     const m = client();
     m.recordSync(1);
