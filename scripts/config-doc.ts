@@ -82,7 +82,9 @@ ${markdownTable({ ...CLIENT_VARIABLES, ...PUSH_VARIABLES }, clientColumns)}
 \`OTEL_METRICS_EXPORTER\` when both are set. \`OTEL_METRICS_EXPORTER\` alone selects OpenTelemetry
 exporters next to the influx push (\`none\`: only the push). \`OTEL_SDK_DISABLED=true\` removes
 every MeterProvider and OpenTelemetry exporter this package would build; recording still reaches
-the application's provider, and the push is unaffected.
+the application's provider, and the push is unaffected. An application that runs the
+OpenTelemetry SDK itself (NodeSDK reads \`OTEL_METRICS_EXPORTER\` too) passes its \`meterProvider\`
+or sets \`NB_METRICS_EXPORTER=influx\`, so this package does not build a second pipeline.
 
 ### OpenTelemetry variables
 

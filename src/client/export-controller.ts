@@ -100,7 +100,8 @@ export class ExportController {
       this.pipeline = undefined;
       this.meterProvider = options.meterProvider;
       const ours = [...this.config.exporters].filter((e) => e !== 'influx');
-      if (ours.length > 0) {
+      // OTEL_METRICS_EXPORTER is usually meant for that provider's own SDK: nothing to say then.
+      if (ours.length > 0 && this.config.exportersFrom !== 'OTEL_METRICS_EXPORTER') {
         diag.warn(
           `netbird-otel-metrics: a meterProvider was given, so exporters ${ours.join(', ')} are not built; configure them on that provider`,
         );

@@ -128,6 +128,11 @@ export interface MetricsExportOptions {
 export interface ResolvedConfig {
   /** Selected exporters; empty for `none`. */
   readonly exporters: ReadonlySet<Selected>;
+  /**
+   * Where `exporters` came from. `OTEL_METRICS_EXPORTER` is often set for the application's own
+   * SDK, so with the application's provider its exporters are not ours to miss.
+   */
+  readonly exportersFrom: 'option' | 'NB_METRICS_EXPORTER' | 'OTEL_METRICS_EXPORTER' | 'default';
   /** `OTEL_SDK_DISABLED=true`: build no MeterProvider and no OTel exporter. */
   readonly sdkDisabled: boolean;
   /** Present when `otlp` is selected. */
@@ -167,7 +172,8 @@ export function resolveConfig(
   const sdk = O.sdkDisabled;
   const sdkDisabled = problems.read(sdk.kind, envValue(env, sdk.env), sdk.env) ?? sdk.default;
   problems.used([sdk.env], sdk.default, 'the default');
-  const exporters = withoutOtel(resolveExporters(problems, env, options.exporters), sdkDisabled);
+  const selection = resolveExporters(problems, env, options.exporters);
+  const exporters = withoutOtel(selection.exporters, sdkDisabled);
   warnIgnored(problems, env, exporters);
   const otlp = exporters.has('otlp') ? resolveOtlp(problems, env, options.otlp ?? {}) : undefined;
   const prometheus = exporters.has('prometheus')
@@ -186,6 +192,7 @@ export function resolveConfig(
   }
   return problems.result({
     exporters,
+    exportersFrom: selection.from,
     sdkDisabled,
     ...(otlp ? { otlp } : {}),
     ...(prometheus ? { prometheus } : {}),
@@ -195,30 +202,32 @@ export function resolveConfig(
   });
 }
 
+type ExportersFrom = ResolvedConfig['exportersFrom'];
+
 function resolveExporters(
   problems: Problems,
   env: Env,
   option: readonly ExporterName[] | undefined,
-): ReadonlySet<Selected> {
+): { exporters: ReadonlySet<Selected>; from: ExportersFrom } {
   if (option !== undefined) {
     const selected = selectExporters(option);
-    if (!(selected instanceof Refusal)) return selected;
+    if (!(selected instanceof Refusal)) return { exporters: selected, from: 'option' };
     problems.add(`option exporters: ${selected.reason}`, 'option exporters');
   }
   const spec = CLIENT_VARIABLES.exporters;
   const otel = O.metricsExporter;
   const sources = option !== undefined ? ['option exporters', spec.env] : [spec.env];
-  const chosen = (value: ReadonlySet<Selected>, origin: string) => {
-    problems.used(sources, [...value], origin);
-    return value;
+  const chosen = (exporters: ReadonlySet<Selected>, from: ExportersFrom) => {
+    problems.used(sources, [...exporters], from === 'default' ? 'the default' : `from ${from}`);
+    return { exporters, from };
   };
   const ours = problems.read(spec.kind, envValue(env, spec.env), spec.env);
-  if (ours !== undefined) return chosen(ours, `from ${spec.env}`);
+  if (ours !== undefined) return chosen(ours, 'NB_METRICS_EXPORTER');
   // The specification's variable names only OpenTelemetry exporters; the push stays selected.
   const theirs = problems.read(otel.kind, envValue(env, otel.env), otel.env);
   sources.push(otel.env);
-  if (theirs !== undefined) return chosen(new Set(['influx', ...theirs]), `from ${otel.env}`);
-  return chosen(spec.default, 'the default');
+  if (theirs !== undefined) return chosen(new Set(['influx', ...theirs]), 'OTEL_METRICS_EXPORTER');
+  return chosen(spec.default, 'default');
 }
 
 const OTEL_EXPORTERS: readonly Selected[] = ['otlp', 'prometheus', 'console'];

@@ -65,6 +65,18 @@ describe('OTEL_METRICS_EXPORTER', () => {
     expect([...settled(env, { exporters: ['console'] }).exporters]).toEqual(['console']);
   });
 
+  it('is left to the application when it passes its own provider: no warning', async () => {
+    const { provider } = testProvider();
+    const m = createClientMetrics({
+      version: '1.0.0',
+      meterProvider: provider,
+      env: { OTEL_METRICS_EXPORTER: 'otlp' },
+    });
+    expect(warnings).toEqual([]);
+    await m.shutdown();
+    await provider.shutdown();
+  });
+
   it.each([
     ['zipkin', 'unknown exporter "zipkin"'],
     ['influx', 'unknown exporter "influx"'], // NetBird's own name belongs in NB_METRICS_EXPORTER
