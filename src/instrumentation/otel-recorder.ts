@@ -101,12 +101,6 @@ export class OtelRecorder {
     return this.#meter as Meter;
   }
 
-  /** Whether recordings currently go to a no-op provider (they are lost for OTel). */
-  get recordsToNoop(): boolean {
-    this.bind();
-    return this.#noop;
-  }
-
   /**
    * A host SDK's provider. A no-op one (NodeSDK hands over the global provider before it
    * registers its own) is not kept, so the global lookup still finds the real one later.

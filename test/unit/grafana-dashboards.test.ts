@@ -140,6 +140,22 @@ describe('Grafana dashboards', () => {
     for (const e of quantiles) expect(e).toMatch(/_bucket"/);
     expect(prom?.templating.list.map((v) => v.type)).toEqual(['adhoc']);
   });
+
+  it('PromQL: the connection total and its stages come from their own instruments', () => {
+    const prom = dashboards.find((d) => d.uid === 'netbird-promql-metrics');
+    const exprs = prom?.panels.flatMap((p) => p.targets.map((t) => t.expr ?? '')) ?? [];
+    const total = 'netbird[._]peer[._]connection[._]duration';
+    const stage = 'netbird[._]peer[._]connection[._]stage[._]duration';
+    // No query has to filter the total out of a sum over stages, or a stage out of the total.
+    for (const e of exprs) expect(e).not.toMatch(/stage=/);
+    expect(exprs.filter((e) => e.includes(total)).length).toBeGreaterThanOrEqual(5);
+    const byStage = exprs.filter((e) => e.includes('sum by (stage)'));
+    expect(byStage.length).toBeGreaterThan(0);
+    for (const e of byStage) {
+      expect(e).toContain(stage);
+      expect(e).not.toContain(total);
+    }
+  });
 });
 
 describe('Grafana provisioning', () => {

@@ -8,6 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientMetrics, INSTRUMENTS, SELF_INSTRUMENTS } from '../../src/index.js';
+import { fakeTransport, status } from '../helpers/fake-transport.js';
 import { findHistogram, TestReader, testProvider } from '../helpers/test-reader.js';
 
 const KEY = 'bG9jYWwtd2lyZWd1YXJkLXB1YmxpYy1rZXktYmFzZTY0PT0=';
@@ -230,6 +231,25 @@ describe('self-metrics', () => {
     expect(await rejected(second.reader)).toBe(2);
     // The first provider no longer observes them: it keeps the last value it collected.
     expect(await rejected(first.reader)).toBe(1);
+  });
+
+  it('are registered once the push starts', async () => {
+    const { provider, reader } = testProvider();
+    const fake = fakeTransport(() => status(204));
+    // `transport` replaces the push's HTTP client (no network in unit tests).
+    const options = {
+      version: '0.40.1',
+      publicKey: KEY,
+      env: {},
+      meterProvider: provider,
+      transport: fake.transport,
+    };
+    const m = createClientMetrics(options);
+    m.recordSync(1);
+    expect(await registered(reader)).toEqual([]);
+    expect(m.startPush({ forceSending: true, serverUrl: 'http://127.0.0.1:9/' })).toBe(true);
+    expect((await registered(reader)).sort()).toEqual([...selfNames].sort());
+    await m.shutdown();
   });
 
   it('selfMetrics: false never registers them', async () => {
