@@ -32,6 +32,7 @@ export class Problems {
     if (text === undefined) return undefined;
     const parsed = parseKind(kind, text);
     if (parsed.ok) return parsed.value;
+    // A secret's text is never repeated; its kind's refusal names the bad part only.
     const shown = kind.secret ? '' : `=${JSON.stringify(text)}`;
     this.add(`${source}${shown}: ${parsed.reason}`, source);
     return undefined;
@@ -49,8 +50,15 @@ export class Problems {
   used(sources: readonly string[], value: unknown, origin?: string): void {
     for (const p of this.#items) {
       if (p.fallback === undefined && sources.includes(p.source)) {
-        p.fallback = origin === undefined ? show(value) : `${show(value)} (${origin})`;
+        p.fallback = `using ${show(value)}${origin === undefined ? '' : ` (${origin})`}`;
       }
+    }
+  }
+
+  /** Like {@link used}, with what happens instead said in words (e.g. "ignored"). */
+  instead(sources: readonly string[], description: string): void {
+    for (const p of this.#items) {
+      if (p.fallback === undefined && sources.includes(p.source)) p.fallback = description;
     }
   }
 
@@ -68,8 +76,7 @@ export class Problems {
       ok: false,
       errors: this.#items.map((p) => p.message),
       warnings: this.#items.map(
-        (p) =>
-          p.warning ?? (p.fallback === undefined ? p.message : `${p.message}; using ${p.fallback}`),
+        (p) => p.warning ?? (p.fallback === undefined ? p.message : `${p.message}; ${p.fallback}`),
       ),
       fallback: value,
     };

@@ -169,9 +169,7 @@ export function resolveConfig(
   options: MetricsExportOptions = {},
 ): Resolved<ResolvedConfig> {
   const problems = new Problems();
-  const sdk = O.sdkDisabled;
-  const sdkDisabled = problems.read(sdk.kind, envValue(env, sdk.env), sdk.env) ?? sdk.default;
-  problems.used([sdk.env], sdk.default, 'the default');
+  const sdkDisabled = resolveSetting(problems, env, [O.sdkDisabled], O.sdkDisabled.default);
   const selection = resolveExporters(problems, env, options.exporters);
   const exporters = withoutOtel(selection.exporters, sdkDisabled);
   warnIgnored(problems, env, exporters);
@@ -248,7 +246,7 @@ function warnIgnored(problems: Problems, env: Env, exporters: ReadonlySet<Select
     const relevant = name.includes('_OTLP_') ? exporters.has('otlp') : buildsOtel;
     if (text === undefined || !relevant) continue;
     problems.add(`${name}=${JSON.stringify(text)}: not supported, ${reason}`, name);
-    problems.used([name], 'nothing', 'ignored');
+    problems.instead([name], 'ignored');
   }
 }
 
@@ -276,7 +274,7 @@ function resolveOtlp(problems: Problems, env: Env, o: OtlpOptions): OtlpSettings
     ),
     ...o.headers,
   };
-  problems.used([O.otlpHeaders.env, O.otlpMetricsHeaders.env], 'no headers from it');
+  problems.instead([O.otlpHeaders.env, O.otlpMetricsHeaders.env], 'none of its headers are used');
   return {
     url,
     protocol: resolveSetting(
@@ -411,7 +409,7 @@ function resolveResource(
     ...problems.read(spec.kind, envValue(env, spec.env), spec.env),
     ...options.resourceAttributes,
   };
-  problems.used([spec.env], 'no attributes from it');
+  problems.instead([spec.env], 'none of its attributes are used');
   attributes['service.name'] =
     options.serviceName ??
     problems.read(O.serviceName.kind, envValue(env, O.serviceName.env), O.serviceName.env) ??
