@@ -1,11 +1,10 @@
-import { diag, type Meter, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { diag, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Env } from '../config/env.js';
 import type { MetricsExportOptions } from '../exporters/export-config.js';
 import type { PushOptions } from '../exporters/push/push-settings.js';
 import type { RemoteConfigSource } from '../exporters/push/remote-config.js';
 import { SampleStore, type SampleStoreOptions } from '../exporters/push/sample-store.js';
-import { registerSelfMetrics } from '../exporters/push/self-metrics.js';
 import {
   type AgentInfo,
   type AgentInfoInput,
@@ -31,6 +30,7 @@ import {
   type SyncPhase,
 } from '../protocol/schema.js';
 import { type DeliveryStats, ExportController, type PushStats } from './export-controller.js';
+import { SelfMetricsBinding } from './self-metrics-binding.js';
 
 export interface ClientMetricsOptions extends AgentInfoInput, MetricsExportOptions {
   /**
@@ -109,9 +109,7 @@ export class ClientMetrics {
   readonly #rejectedByReason = new Map<string, number>();
   /** Remote public key → connection pair id, valid for the current local peer id. */
   readonly #pairIds = new Map<string, string>();
-  readonly #selfMetricsOption: boolean | undefined;
-  #selfMetricsOn = false;
-  #unregisterSelfMetrics: (() => void) | undefined;
+  readonly #selfMetrics: SelfMetricsBinding;
   #instrumentationConfig: ClientMetricsInstrumentationConfig = {};
 
   constructor(options: ClientMetricsOptions) {
@@ -129,11 +127,22 @@ export class ClientMetrics {
     this.#recorder = new OtelRecorder({
       includeConnectionPairId: options.otelConnectionPairId ?? false,
       ...(ownProvider !== undefined ? { meterProvider: ownProvider } : {}),
-      onBind: (_provider, meter) => {
-        if (this.#selfMetricsOn) this.#bindSelfMetrics(meter);
-      },
+      onBind: (_provider, meter) => this.#selfMetrics.moveTo(meter),
     });
-    this.#selfMetricsOption = options.selfMetrics;
+    this.#selfMetrics = new SelfMetricsBinding(options.selfMetrics, () => {
+      const push = this.#exports.pushStats();
+      const s = this.store.stats;
+      return {
+        requests: push.requests,
+        samplesSent: push.samplesSent,
+        retries: push.retries,
+        failures: push.failures,
+        droppedByAge: s.droppedByAge,
+        droppedBySize: s.droppedBySize,
+        droppedByServer: push.samplesDroppedByServer,
+        rejectedBySchema: this.#rejected,
+      };
+    });
     this.#checkSelfMetrics();
   }
 
@@ -334,37 +343,12 @@ export class ClientMetrics {
   }
 
   /**
-   * Registers the self-metrics once they are wanted (asked for, or the push runs), and moves
-   * them along when the recordings moved to another provider since the last look.
+   * Registers the self-metrics once they are wanted (asked for, or the push runs), after
+   * following a provider change since the last recording (which moves them along).
    */
   #checkSelfMetrics(): void {
-    if (!this.#selfMetricsOn) {
-      const wanted = this.#selfMetricsOption ?? this.#exports.pushRunning;
-      if (!wanted) return;
-      this.#selfMetricsOn = true;
-      const meter = this.#recorder.meter; // a fresh binding registers them through onBind
-      if (this.#unregisterSelfMetrics === undefined) this.#bindSelfMetrics(meter);
-      return;
-    }
     this.#recorder.bind();
-  }
-
-  #bindSelfMetrics(meter: Meter): void {
-    this.#unregisterSelfMetrics?.();
-    this.#unregisterSelfMetrics = registerSelfMetrics(meter, () => {
-      const push = this.#exports.pushStats();
-      const s = this.store.stats;
-      return {
-        requests: push.requests,
-        samplesSent: push.samplesSent,
-        retries: push.retries,
-        failures: push.failures,
-        droppedByAge: s.droppedByAge,
-        droppedBySize: s.droppedBySize,
-        droppedByServer: push.samplesDroppedByServer,
-        rejectedBySchema: this.#rejected,
-      };
-    });
+    this.#selfMetrics.update(this.#exports.pushRunning, this.#recorder.meter);
   }
 
   #agentTags(): Record<string, string> {
