@@ -1,8 +1,6 @@
-/**
- * The value syntax of Go's `strconv.ParseBool` and `time.ParseDuration`, which the reference
- * client uses for its `NB_METRICS_*` variables: the same strings must mean the same here.
- * Pure; each parser returns `undefined` for text Go would refuse.
- */
+// The value syntax of Go's `strconv.ParseBool` and `time.ParseDuration`, which NetBird's Go
+// client uses for its `NB_METRICS_*` variables: the same strings must mean the same here.
+// Pure; each parser returns `undefined` for text Go would refuse.
 
 const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);

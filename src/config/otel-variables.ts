@@ -12,13 +12,6 @@ import {
   wholeNumber,
 } from './value-kinds.js';
 
-/**
- * The metric variables of the OpenTelemetry environment specification that this package reads
- * itself, with the specification's defaults and value syntax: its enums ignore case, its
- * durations are whole milliseconds. The signal-specific `..._METRICS_...` variable of a pair
- * wins over the general one; headers of both are merged.
- */
-
 export const OTEL_EXPORTER_NAMES = ['otlp', 'prometheus', 'console', 'none'] as const;
 export type OtelExporterName = Exclude<(typeof OTEL_EXPORTER_NAMES)[number], 'none'>;
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
@@ -64,6 +57,12 @@ const protocol = oneOf(OTLP_PROTOCOLS, {
 });
 const compression = oneOf(OTLP_COMPRESSIONS, { ignoreCase: true });
 
+/**
+ * The metric variables of the OpenTelemetry environment specification that this package reads
+ * itself, with the specification's defaults and value syntax: its enums ignore case, its
+ * durations are whole milliseconds. The signal-specific `..._METRICS_...` variable of a pair
+ * wins over the general one; headers of both are merged.
+ */
 export const OTEL_VARIABLES = {
   sdkDisabled: {
     env: 'OTEL_SDK_DISABLED',
