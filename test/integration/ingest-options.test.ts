@@ -72,6 +72,21 @@ describe('resolveOptions', () => {
     expect(resolveOptions({}, ['-h']).help).toBe(true);
   });
 
+  it("reads booleans as Go's strconv.ParseBool, like the clients' NB_METRICS_* variables", () => {
+    for (const [text, value] of [
+      ['t', true],
+      ['TRUE', true],
+      ['1', true],
+      ['F', false],
+      ['False', false],
+      ['0', false],
+    ] as const) {
+      expect(resolveOptions({ INGEST_UPSTREAM_GZIP: text }, []).options.upstreamGzip, text).toBe(
+        value,
+      );
+    }
+  });
+
   it('refuses values that do not parse, naming the variable or the flag', () => {
     const bad: Array<[Record<string, string>, string[], RegExp]> = [
       [
