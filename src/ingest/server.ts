@@ -201,7 +201,13 @@ class Ingest {
     const path = q < 0 ? url : url.slice(0, q);
     const replies = this.#replies;
     if (path === '/health') {
-      replies.send(res, 200, 'ok', {});
+      // A store that cannot write makes the ingest unready; its pushes are 503s meanwhile.
+      const problem = this.#sink?.writeProblem;
+      if (problem === undefined) replies.send(res, 200, 'ok', {});
+      else
+        replies.send(res, 503, `sink cannot write: ${problem}\n`, {
+          'retry-after': String(this.options.retryAfterSeconds),
+        });
       return;
     }
     if (path === '/config') {

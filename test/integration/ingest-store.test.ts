@@ -119,7 +119,8 @@ describe('EmbeddedStore', () => {
     now -= DAY;
     expect((await store.files()).map((f) => f.day)).toEqual(['2026-03-12', '2026-03-13']);
     expect(store.totalBytes).toBeLessThanOrEqual(perDay * 2 + 10);
-    const tooBig = batch(line(99).repeat(10));
+    // Ten distinct points: the same line ten times would be one point, stored once.
+    const tooBig = batch(Array.from({ length: 10 }, (_, i) => line(99 + i)).join(''));
     await expect(store.write(tooBig)).rejects.toThrow(SinkUnavailableError);
     await expect(store.write(tooBig)).rejects.toThrow(/embedded store is full/);
     // What was there stays, and a write that fits still works.
@@ -183,7 +184,7 @@ describe('EmbeddedStore', () => {
     const ingest = await startIngest({ retentionBytes: 400 });
     cleanup.push(() => ingest.stop());
     expect((await push(ingest.url, line(1))).status).toBe(204);
-    const r = await push(ingest.url, line(2).repeat(5));
+    const r = await push(ingest.url, [2, 3, 4, 5, 6].map(line).join(''));
     expect(r.status).toBe(503);
     expect(r.body).toContain('embedded store is full');
     expect(r.headers['retry-after']).toBe('30');

@@ -22,6 +22,11 @@ export interface Sink {
   readonly target: string;
   /** True when the sink can use {@link LineBatch.gzip}: only then does the server keep it. */
   readonly forwardsGzip?: boolean;
+  /**
+   * Why the sink cannot store data now (e.g. its disk refuses writes), for `/health`; undefined
+   * while it can, or when the sink cannot tell (a database's health is its own).
+   */
+  readonly writeProblem?: string | undefined;
   /** Resolves once the batch is stored; rejects with a {@link SinkError} otherwise. */
   write(batch: LineBatch, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
