@@ -38,6 +38,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Bound on a graceful stop before SIGKILL (default 8 s). */
   stopGraceMs?: number;
+  /** Extra environment, e.g. `INFLUXDB_DATA_MAX_VALUES_PER_TAG` (InfluxDB reads its settings from it). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface PrometheusOptions extends StartOptions {
@@ -390,6 +392,7 @@ export async function startInfluxDB(opts: StartOptions = {}): Promise<RunningSer
         INFLUXDB_MONITOR_STORE_ENABLED: 'false',
         INFLUXDB_HTTP_LOG_ENABLED: 'false',
         INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false',
+        ...opts.env,
       },
     };
   });
@@ -448,4 +451,90 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningS
       readyPath: '/-/ready',
     };
   });
+}
+
+export interface NginxOptions extends StartOptions {
+  /** Loopback ports of the servers nginx balances between (round robin). */
+  upstreams: number[];
+}
+
+/**
+ * Debian's nginx as a load balancer on loopback, with its own prefix (config, pid, temp files)
+ * under the data folder. One process (`master_process off`), so a stop or SIGKILL leaves no
+ * worker behind. A failed or refused (502/503) attempt is retried on the next server, POSTs
+ * included (`non_idempotent`): the body may then reach two servers, which is safe only because
+ * storage is idempotent. `GET /nginx-ready` answers nginx itself.
+ */
+export async function startNginx(opts: NginxOptions): Promise<RunningServer> {
+  const binary = findExecutable('nginx') ?? requireExecutable('/usr/sbin/nginx', 'nginx');
+  return startServer(opts, 'nginx', async (port, dataDir) => {
+    const servers = opts.upstreams
+      .map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s;\n`)
+      .join('');
+    const config = `daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(dataDir, 'nginx.pid')};
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${join(dataDir, 'body')};
+  proxy_temp_path ${join(dataDir, 'proxy')};
+  fastcgi_temp_path ${join(dataDir, 'fastcgi')};
+  uwsgi_temp_path ${join(dataDir, 'uwsgi')};
+  scgi_temp_path ${join(dataDir, 'scgi')};
+  upstream ingest {
+${servers}    keepalive 16;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 60m;
+    client_body_buffer_size 1m;
+    location = /nginx-ready { return 204; }
+    location / {
+      proxy_pass http://ingest;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+      proxy_next_upstream_tries 4;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 30s;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+  }
+}
+`;
+    const configFile = join(dataDir, 'nginx.conf');
+    await writeFile(configFile, config);
+    return {
+      name: 'nginx',
+      binary,
+      args: ['-p', dataDir, '-c', configFile],
+      cwd: dataDir,
+      readyPath: '/nginx-ready',
+    };
+  });
+}
+
+/** The ingest command (`node --import tsx src/ingest/cli.ts`) as its own process, configured by `env`. */
+export async function startIngestProcess(
+  opts: StartOptions & { env: Readonly<Record<string, string>> },
+): Promise<RunningServer> {
+  const root = join(import.meta.dirname, '..', '..');
+  return startServer(opts, 'ingest', async (port, dataDir) => ({
+    name: 'ingest',
+    binary: process.execPath,
+    args: ['--import', 'tsx', join(root, 'src', 'ingest', 'cli.ts')],
+    // tsx is resolved from the repository.
+    cwd: root,
+    readyPath: '/health',
+    env: {
+      PATH: process.env.PATH ?? '',
+      INGEST_LISTEN_ADDR: `127.0.0.1:${port}`,
+      INGEST_DATA_DIR: join(dataDir, 'store'),
+      INGEST_LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+  }));
 }
