@@ -486,6 +486,8 @@ http {
   scgi_temp_path ${join(dataDir, 'scgi')};
   upstream ingest {
 ${servers}    keepalive 16;
+    # Below the ingest's own idle timeout (5 s), so nginx never reuses a connection it closed.
+    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:${port};
