@@ -20,6 +20,7 @@ export {
   type PanelLimits,
   type TimeRange,
 } from './ingest/dashboard/panels.js';
+export { percentile, type Quantiles, quantiles } from './ingest/dashboard/quantiles.js';
 export {
   type DashboardSource,
   type ReadSamples,
@@ -43,11 +44,13 @@ export {
   type ReadRange,
   type StoreFile,
 } from './ingest/sinks/embedded-store.js';
+export type {
+  ValidationFailure,
+  ValidationResult,
+  ValidationSuccess,
+} from './ingest/validate/result.js';
 export {
   LineValidator,
   type LineValidatorOptions,
-  type ValidationFailure,
-  type ValidationResult,
-  type ValidationSuccess,
   validateLineProtocol,
 } from './ingest/validate/validate.js';

@@ -7,11 +7,8 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createIngestServer } from '../../src/ingest/server.js';
-import {
-  VALIDATION_REASONS,
-  type ValidationResult,
-  validateLineProtocol,
-} from '../../src/ingest/validate/validate.js';
+import { VALIDATION_REASONS, type ValidationResult } from '../../src/ingest/validate/result.js';
+import { validateLineProtocol } from '../../src/ingest/validate/validate.js';
 import { influxCreateDatabase, influxIdent, uniqueName } from '../helpers/backend-clients.js';
 import { bodyArb, corpus, seededBodies } from '../helpers/fuzz-bodies.js';
 

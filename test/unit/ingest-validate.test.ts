@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  LineValidator,
-  type ValidationResult,
-  validateLineProtocol,
-} from '../../src/ingest/validate/validate.js';
+import type { ValidationResult } from '../../src/ingest/validate/result.js';
+import { LineValidator, validateLineProtocol } from '../../src/ingest/validate/validate.js';
 import { encodeLineProtocol } from '../../src/protocol/line-protocol/encode.js';
 import { parseLine } from '../../src/protocol/line-protocol/parse.js';
 import {

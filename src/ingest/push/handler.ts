@@ -4,8 +4,9 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { type BodyResult, readBody } from '../body.js';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
-import { type Sink, SinkRejectedError } from '../sinks/sink.js';
-import { LineValidator, type ValidationSuccess } from '../validate/validate.js';
+import { type RefusedLines, type Sink, SinkRejectedError } from '../sinks/sink.js';
+import type { ValidationSuccess } from '../validate/result.js';
+import { LineValidator } from '../validate/validate.js';
 import type { Admitted } from './admission.js';
 import type { BudgetClaim, InFlightBudget } from './budget.js';
 import {
@@ -14,6 +15,7 @@ import {
   INTERNAL_ERROR,
   invalidBody,
   invalidGzip,
+  limitRefused,
   type Replies,
   type Reply,
   sinkFailed,
@@ -63,9 +65,9 @@ export async function handlePush(
       ctx.metrics.invalidLines.inc([result.reason]);
       return ctx.replies.reply(res, invalidBody(result, close), fields);
     }
-    const failed = await store(res, sink, result, body, ctx, fields);
-    if (failed !== undefined) return ctx.replies.reply(res, failed, fields);
-    ctx.replies.stored(res, result, fields);
+    const stored = await store(res, sink, result, body, ctx, fields);
+    if ('status' in stored) return ctx.replies.reply(res, stored, fields);
+    ctx.replies.stored(res, result, fields, stored.refused);
   } finally {
     claim.release();
     ctx.metrics.inFlight.add(-1);
@@ -115,8 +117,8 @@ function bodyRefusal(
 }
 
 /**
- * Writes the lines to the sink, aborting the write when the client goes away first. Undefined
- * when stored, else the answer for the failure.
+ * Writes the lines to the sink, aborting the write when the client goes away first. What a
+ * database limit refused of them when the rest is stored, else the answer for the failure.
  */
 async function store(
   res: ServerResponse,
@@ -125,7 +127,7 @@ async function store(
   body: BodyResult,
   ctx: PushContext,
   fields: Admitted['fields'],
-): Promise<Reply | undefined> {
+): Promise<Reply | { readonly refused?: RefusedLines }> {
   const aborted = new AbortController();
   const onGone = () => {
     if (!res.writableFinished) aborted.abort();
@@ -145,9 +147,11 @@ async function store(
       lines: result.lines,
       gzip: unchanged ? body.raw : undefined,
     };
-    await sink.write(batch, aborted.signal);
+    const refused = (await sink.write(batch, aborted.signal)) ?? undefined;
     ctx.metrics.upstreamRequests.inc([sink.kind, 'ok']);
-    return undefined;
+    if (refused === undefined) return {};
+    ctx.metrics.limitRefusedLines.inc([refused.limit], refused.refused);
+    return refused.stored === 0 ? limitRefused(refused, ctx.limits.retryAfterSeconds) : { refused };
   } catch (error) {
     const outcome = error instanceof SinkRejectedError ? 'rejected' : 'unavailable';
     ctx.metrics.upstreamRequests.inc([sink.kind, outcome]);

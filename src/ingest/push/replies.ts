@@ -3,8 +3,8 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { LogFields, Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
-import { SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
-import type { ValidationFailure, ValidationSuccess } from '../validate/validate.js';
+import { type RefusedLines, SinkRejectedError, SinkUnavailableError } from '../sinks/sink.js';
+import type { ValidationFailure, ValidationSuccess } from '../validate/result.js';
 
 export interface Reply {
   readonly status: number;
@@ -70,18 +70,38 @@ export class Replies {
     this.#log.debug('client went away', fields);
   }
 
-  /** Stored: counts the lines, answers 204. */
-  stored(res: ServerResponse, result: ValidationSuccess, fields: LogFields): void {
+  /**
+   * Stored: counts the lines, answers 204. With `refused`, a database limit kept those lines out
+   * while the rest is stored: still 204, since telling the client to keep the batch would only
+   * make it send the stored lines again; the refused ones are logged with the limit named.
+   */
+  stored(
+    res: ServerResponse,
+    result: ValidationSuccess,
+    fields: LogFields,
+    refused?: RefusedLines,
+  ): void {
     const { lines } = this.#metrics;
-    lines.inc(['stored'], result.lines);
+    lines.inc(['stored'], result.lines - (refused?.refused ?? 0));
     if (result.normalisedLines > 0) lines.inc(['normalised'], result.normalisedLines);
     if (result.skippedLines > 0) lines.inc(['skipped'], result.skippedLines);
-    this.reply(res, STORED);
+    if (refused !== undefined) {
+      const { limit, stored, message } = refused;
+      this.#log.warn('database limit refused lines', {
+        limit,
+        refused: refused.refused,
+        stored,
+        error: message,
+        ...fields,
+      });
+    }
+    this.reply(res, refused === undefined ? STORED : PARTLY_STORED);
     this.#log.debug('push stored', { lines: result.lines, bytes: result.byteLength, ...fields });
   }
 }
 
 export const STORED: Reply = { status: 204, reason: 'stored', message: '' };
+export const PARTLY_STORED: Reply = { status: 204, reason: 'partly stored', message: '' };
 
 export const METHOD_NOT_ALLOWED: Reply = {
   status: 405,
@@ -168,6 +188,19 @@ export function sinkFailed(error: unknown, retryAfterSeconds: number): Reply | u
     };
   }
   return undefined;
+}
+
+/**
+ * A database limit refused the push and none of it is known to be stored: 503, so the client
+ * keeps the lines and sends them again (a limit is the database's setting, not the data's fault).
+ */
+export function limitRefused(refused: RefusedLines, retryAfterSeconds: number): Reply {
+  return {
+    status: 503,
+    reason: 'database limit',
+    message: `database limit ${refused.limit} reached: ${refused.message}`,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
 }
 
 export const INTERNAL_ERROR: Reply = {

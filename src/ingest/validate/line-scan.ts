@@ -1,0 +1,49 @@
+// The state of checking one line, shared by the step for each part of it (measurement, tag set,
+// field set, timestamp), and how a step says what is wrong with the line.
+import { describeViolation, type SchemaViolation } from '../../protocol/schema.js';
+import { COMPILED, type CompiledMeasurement } from './compiled-schema.js';
+import type { ValidationReason } from './result.js';
+
+/** What a step returns instead of a position when the line is invalid. */
+export const FAILED = -1;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One per validator, reused line after line so that checking a line allocates nothing unless
+ * it has to be rewritten or is refused.
+ */
+export class LineScan {
+  /** The line is b[start, end), without surrounding whitespace. */
+  b: Buffer = EMPTY;
+  dv: DataView = new DataView(EMPTY.buffer, 0, 0);
+  end = 0;
+  /** Set by the measurement step. */
+  measurement: CompiledMeasurement = COMPILED[0]!;
+  /** Empty tags to cut out, as pairs of start and end (a line has at most 31 tags). */
+  readonly drops = new Int32Array(64);
+  /** Entries of `drops` in use: two per empty tag. */
+  dropped = 0;
+  /** The line as it is passed on, when it had to change. */
+  rewritten: Buffer = EMPTY;
+  /** Why the line is refused, once a step returned {@link FAILED}. */
+  reason: ValidationReason = 'invalid line protocol';
+  detail = '';
+
+  begin(b: Buffer, dv: DataView, end: number): void {
+    this.b = b;
+    this.dv = dv;
+    this.end = end;
+    this.dropped = 0;
+  }
+
+  fail(reason: ValidationReason, detail: string): typeof FAILED {
+    this.reason = reason;
+    this.detail = detail;
+    return FAILED;
+  }
+
+  violation(v: SchemaViolation): typeof FAILED {
+    return this.fail(v.kind, describeViolation(v));
+  }
+}

@@ -1,0 +1,122 @@
+// The tag set: `,key=value` pairs up to the first unescaped space. Keys must be the
+// measurement's, each at most once; values are checked for length, characters, escapes and
+// UTF-8, not against the enumerations (older Go clients send `connection_type=ice`).
+import { isUtf8 } from 'node:buffer';
+import * as chars from '../../protocol/line-protocol/chars.js';
+import * as schema from '../../protocol/schema.js';
+import * as compiled from './compiled-schema.js';
+import { FAILED, type LineScan } from './line-scan.js';
+import { badKey, noFields } from './problems.js';
+import * as words from './words.js';
+
+// Imported bindings the loops below use, copied once: V8 reads an imported binding through its
+// module cell, checking that it is initialised, at every use, which cost the validator about a
+// tenth of its speed; a module's own constants cost nothing.
+const {
+  BACKSLASH,
+  COMMA,
+  EQUALS,
+  isEscapableInKey,
+  READ_ENDS_VALUE,
+  READ_ESCAPE,
+  READ_NON_ASCII,
+  READ_ORDINARY,
+  TAG_VALUE_BYTES,
+} = chars;
+const { checkTag, MAX_TAG_VALUE_BYTES } = schema;
+const { findKey } = compiled;
+const { fourOrdinaryTagBytes } = words;
+
+/**
+ * Checks the tags from b[from], just after the measurement: the position of the space before the
+ * fields, or {@link FAILED}. Empty values (`peer_id=`, which Go clients write before they know
+ * their id) are recorded in `s.drops` to be left out: InfluxDB refuses them.
+ *
+ * The value scan is written out here rather than called per tag: it runs for every byte of
+ * every value, and a call per tag made the whole validator measurably slower.
+ */
+export function scanTagSet(s: LineScan, from: number): number {
+  const { b, dv, end } = s;
+  const m = s.measurement;
+  const tagBytes = m.tagBytes;
+  let i = from;
+  let seen = 0;
+  let expected = 0;
+  while (b[i] === COMMA) {
+    const keyStart = i + 1;
+    const t = findKey(b, dv, keyStart, end, tagBytes, expected);
+    if (t < 0) return badKey(s, keyStart, 'tag');
+    if ((seen & (1 << t)) !== 0) return s.fail('duplicate tag', `duplicate tag: ${m.tags[t]}`);
+    seen |= 1 << t;
+    expected = t + 1;
+    const v = keyStart + tagBytes[t]!.bytes.length;
+    let e = v;
+    let nonAscii = false;
+    // Four ordinary bytes per step while they last.
+    while (e + 4 < end && fourOrdinaryTagBytes(dv.getInt32(e, true))) e += 4;
+    while (true) {
+      if (e >= end) return noFields(s);
+      const c = b[e]!;
+      // Digits, letters, `.`, `-`, `_` first: one range test for most bytes of a value.
+      if ((c >= 0x2d && c <= 0x3c) || (c >= 0x3e && c <= 0x7e && c !== BACKSLASH)) {
+        e++;
+        continue;
+      }
+      const kind = TAG_VALUE_BYTES[c]!;
+      if (kind === READ_ORDINARY) {
+        e++;
+      } else if (kind === READ_ENDS_VALUE) {
+        break;
+      } else if (kind === READ_NON_ASCII) {
+        nonAscii = true;
+        e++;
+      } else if (kind === READ_ESCAPE) {
+        if (e + 1 >= end || !isEscapableInKey(b[e + 1]!)) {
+          return badTagValue(s, t, 'contains a backslash that escapes nothing');
+        }
+        e += 2;
+      } else {
+        return badTagValue(
+          s,
+          t,
+          c === EQUALS ? 'contains an unescaped "="' : 'contains a control character',
+        );
+      }
+    }
+    if (e === v) {
+      s.drops[s.dropped++] = i;
+      s.drops[s.dropped++] = e;
+    } else if ((nonAscii || e - v > MAX_TAG_VALUE_BYTES) && !goodValue(s, t, v, e, nonAscii)) {
+      return FAILED;
+    }
+    i = e;
+  }
+  return i;
+}
+
+/**
+ * A value b[v, e) with bytes from 0x80 or many bytes: UTF-8, and within the length bound once
+ * unescaped. False (with the reason in `s`) when not.
+ */
+function goodValue(s: LineScan, t: number, v: number, e: number, nonAscii: boolean): boolean {
+  const { b, measurement: m } = s;
+  if (nonAscii && !isUtf8(b.subarray(v, e))) {
+    s.fail('invalid encoding', `invalid encoding: ${m.tags[t]} is not UTF-8`);
+    return false;
+  }
+  // Escapes only make the value shorter, so most values need no unescaping to be measured.
+  if (e - v > MAX_TAG_VALUE_BYTES) {
+    const value = b.toString('utf8', v, e).replace(/\\([ ,=])/g, '$1');
+    const violation = checkTag(m.schema, m.tags[t]!, value, false);
+    if (violation !== undefined) {
+      s.violation(violation);
+      return false;
+    }
+  }
+  return true;
+}
+
+function badTagValue(s: LineScan, t: number, why: string): typeof FAILED {
+  const key = s.measurement.tags[t];
+  return s.fail('invalid tag value', `invalid tag value: ${key} ${why}`);
+}
