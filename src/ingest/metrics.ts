@@ -156,6 +156,11 @@ export class IngestMetrics {
     'Writes to the sink by outcome: ok, unavailable (transport error, timeout, 5xx, 429), rejected (other 4xx).',
     ['sink', 'outcome'],
   );
+  readonly limitRefusedLines = new Counter(
+    'netbird_ingest_limit_refused_lines_total',
+    'Lines a database limit refused (e.g. InfluxDB max-values-per-tag), by limit; all lines of a push whose stored part the ingest could not tell (answered 503, so the client sends them again).',
+    ['limit'],
+  );
   readonly upstreamDuration = new Histogram(
     'netbird_ingest_upstream_write_duration_seconds',
     'Time a write to the sink took, whatever its outcome.',
@@ -174,6 +179,7 @@ export class IngestMetrics {
       this.invalidLines,
       this.bytes,
       this.upstreamRequests,
+      this.limitRefusedLines,
       this.upstreamDuration,
       this.inFlight,
     ]

@@ -27,9 +27,27 @@ export interface Sink {
    * while it can, or when the sink cannot tell (a database's health is its own).
    */
   readonly writeProblem?: string | undefined;
-  /** Resolves once the batch is stored; rejects with a {@link SinkError} otherwise. */
-  write(batch: LineBatch, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves once the batch is stored, with {@link RefusedLines} when a database limit kept some
+   * or all of it out; rejects with a {@link SinkError} otherwise.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that never refuse part of a batch resolve with nothing
+  write(batch: LineBatch, signal?: AbortSignal): Promise<RefusedLines | void>;
   close(): Promise<void>;
+}
+
+/**
+ * Lines of a batch a database limit (e.g. InfluxDB's `max-values-per-tag`) refused. They are not
+ * the client's fault: they would be stored once the limit is raised.
+ */
+export interface RefusedLines {
+  /** Which limit, as the database names it; a fixed set (a metric label). */
+  readonly limit: string;
+  /** Lines known to be stored: 0 when none are, or when the sink cannot tell which are. */
+  readonly stored: number;
+  readonly refused: number;
+  /** The database's own message. */
+  readonly message: string;
 }
 
 export abstract class SinkError extends Error {}

@@ -3,7 +3,9 @@
 // client retries later). 401, 403 and 404 mean the ingest itself is misconfigured (token,
 // database, bucket): also unavailable, because a client that was told 4xx would drop valid
 // data for an operator's mistake. Other 4xx (the data itself): rejected, relayed with the
-// upstream's message.
+// upstream's message. A 400 that names a database limit (InfluxDB's `max-values-per-tag`,
+// `max-series-per-database`) is not about the data: the lines it refused are counted and the rest
+// stored (store-around-limits.ts).
 //
 // With `gzip` on (the default), the body goes compressed: InfluxDB 1.x applies its
 // `max-body-size` (25 MB by default) to the bytes on the wire, so a 50 MiB batch only fits
@@ -28,13 +30,16 @@ import { pipeline } from 'node:stream/promises';
 import { urlToHttpOptions } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { classifyStatus, parseRetryAfter } from '../../protocol/http-retry.js';
+import { parseLimitRefusal } from './influx-limit-error.js';
 import {
   type LineBatch,
+  type RefusedLines,
   type Sink,
   type SinkKind,
   SinkRejectedError,
   SinkUnavailableError,
 } from './sink.js';
+import { storeAroundLimits, type UpstreamAnswer } from './store-around-limits.js';
 
 export interface HttpUpstreamOptions {
   readonly kind: Exclude<SinkKind, 'embedded'>;
@@ -120,7 +125,36 @@ export class HttpUpstreamSink implements Sink {
     this.target = safeUrl(options.url);
   }
 
-  async write(batch: LineBatch, signal?: AbortSignal): Promise<void> {
+  async write(batch: LineBatch, signal?: AbortSignal): Promise<RefusedLines | undefined> {
+    const response = await this.#exchange(batch, signal);
+    const refusal = parseLimitRefusal(response.status, response.body);
+    if (refusal === undefined) {
+      this.#accept(response);
+      return undefined;
+    }
+    return storeAroundLimits(
+      batch,
+      refusal,
+      (rest) => this.#exchange(rest, signal),
+      (answer) => this.#accept(answer),
+    );
+  }
+
+  /** Returns on a 2xx; throws the sink error for any other answer. */
+  #accept(response: UpstreamAnswer & { readonly retryAfter?: string | undefined }): void {
+    const { status, body: text } = response;
+    const verdict = classifyStatus(status);
+    if (verdict === 'success') return;
+    const detail = text.trim() === '' ? `upstream answered ${status}` : text.trim();
+    if (verdict === 'reject') throw new SinkRejectedError(status, detail);
+    throw new SinkUnavailableError(
+      `upstream answered ${status}: ${detail}`,
+      retryAfterSeconds(response.retryAfter, Date.now()),
+    );
+  }
+
+  /** One write on the wire, bounded by the timeout and the client staying: the answer. */
+  async #exchange(batch: LineBatch, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     const { timeoutMs } = this.#options;
     const body = this.#wireBody(batch);
     const attempt: Attempt = { cancelled: undefined, request: undefined };
@@ -135,14 +169,13 @@ export class HttpUpstreamSink implements Sink {
     const onGone = () => cancel('client gone');
     if (signal?.aborted) attempt.cancelled = 'client gone';
     else signal?.addEventListener('abort', onGone, { once: true });
-    let response: UpstreamResponse;
     try {
       try {
-        response = await this.#post(body, attempt);
+        return await this.#post(body, attempt);
       } catch (error) {
         if (!(error instanceof StaleConnectionError) || attempt.cancelled !== undefined)
           throw error;
-        response = await this.#post(body, attempt);
+        return await this.#post(body, attempt);
       }
     } catch (error) {
       if (attempt.cancelled === 'timeout') {
@@ -158,15 +191,6 @@ export class HttpUpstreamSink implements Sink {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onGone);
     }
-    const { status, body: text } = response;
-    const verdict = classifyStatus(status);
-    if (verdict === 'success') return;
-    const detail = text.trim() === '' ? `upstream answered ${status}` : text.trim();
-    if (verdict === 'reject') throw new SinkRejectedError(status, detail);
-    throw new SinkUnavailableError(
-      `upstream answered ${status}: ${detail}`,
-      retryAfterSeconds(response.retryAfter, Date.now()),
-    );
   }
 
   async close(): Promise<void> {
