@@ -168,6 +168,50 @@ describe('upstream failures: 503 with Retry-After, nothing acknowledged', () => 
   });
 });
 
+describe('a database limit refusing part of a push', () => {
+  const limitBody = (value: string, dropped: number) =>
+    JSON.stringify({
+      error: `partial write: max-values-per-tag limit exceeded (10/10): measurement="netbird_sync" tag="peer_id" value="${value}" dropped=${dropped}`,
+    });
+  const other = 'fedcba9876543210';
+
+  it('the rest is written again, plain, and acknowledged once the database takes it', async () => {
+    const upstream = await fake((req, res) => {
+      const refused = req.text.includes(`peer_id=${other}`);
+      if (refused) return void res.writeHead(400).end(limitBody(other, 1));
+      res.writeHead(204).end();
+    });
+    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
+    const body = [syncLine(TS), syncLine(TS + 1n, '2', other), syncLine(TS + 2n)].join('\n');
+    const r = await push(ingest.url, gzipSync(`${body}\n`), { 'content-encoding': 'gzip' });
+    expect(r.status).toBe(204);
+    expect(upstream.requests.map((q) => q.text)).toEqual([
+      `${body}\n`,
+      `${syncLine(TS)}\n${syncLine(TS + 2n)}\n`,
+    ]);
+    // The first write passes the client's gzip on; the rewrite is small, so plain.
+    expect(upstream.requests.map((q) => q.headers['content-encoding'])).toEqual([
+      'gzip',
+      undefined,
+    ]);
+  });
+
+  it('a rewrite that fails is a 503: nothing is acknowledged', async () => {
+    let calls = 0;
+    const upstream = await fake((_req, res) => {
+      calls++;
+      if (calls === 1) return void res.writeHead(400).end(limitBody(other, 1));
+      res.writeHead(500).end('{"error":"engine on fire"}');
+    });
+    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
+    const body = [syncLine(TS), syncLine(TS + 1n, '2', other)].join('\n');
+    const r = await push(ingest.url, body);
+    expect(r.status).toBe(503);
+    expect(r.body).toContain('engine on fire');
+    expect(calls).toBe(2);
+  });
+});
+
 describe('upstream answers that blame the ingest, not the data', () => {
   it.each([
     [401, '{"error":"authorization failed"}'],
