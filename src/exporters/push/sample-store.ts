@@ -1,7 +1,9 @@
 import { encodeLineAt } from '../../protocol/line-protocol/encode.js';
+import { parseLine } from '../../protocol/line-protocol/parse.js';
 import type { Sample } from '../../protocol/schema.js';
 import type { BatchQueue } from '../send/batch-queue.js';
-import { Fifo } from '../send/fifo.js';
+import { LineArena } from '../send/line-arena.js';
+import { SampleClock } from './sample-clock.js';
 
 export const DEFAULT_MAX_SAMPLES = 20_480;
 export const DEFAULT_MAX_AGE_MS = 5 * 24 * 60 * 60 * 1000;
@@ -11,6 +13,11 @@ export interface SampleStoreOptions {
   maxAgeMs?: number;
   /** Wall clock in epoch milliseconds (fractions allowed); injectable for tests. */
   now?: () => number;
+  /**
+   * A clock that never jumps, in milliseconds (`performance.now` by default, or `now` when
+   * only that is injected); stamps follow it between re-anchorings to the wall clock.
+   */
+  monotonic?: () => number;
 }
 
 export interface StoredSample extends Sample {
@@ -21,6 +28,7 @@ export interface StoredSample extends Sample {
 }
 
 export interface SampleBatch {
+  /** The batch's samples as stored (read back from its lines when asked for). */
   readonly samples: readonly StoredSample[];
   /** Newline-terminated line protocol of `samples`. */
   readonly body: string;
@@ -38,15 +46,16 @@ export interface SampleStoreStats {
   discarded: number;
 }
 
-const NS_PER_MS = 1_000_000n;
-
 /**
  * The bounded, timestamped buffer behind the NetBird push.
  *
  * - Bounded by count (default 20 480: 5 MiB at about 256 bytes a sample, as NetBird's Go
  *   client keeps) and age (5 days), oldest dropped first, drops counted.
- * - Every sample gets a nanosecond timestamp strictly greater than the previous one, so two
- *   samples of one series never share a timestamp (InfluxDB would keep only one).
+ * - Every sample gets a nanosecond timestamp from a {@link SampleClock}, strictly greater than
+ *   the previous one, so two samples of one series never share a timestamp (InfluxDB would keep
+ *   only one); age is measured on the same clock, so one wrong wall-clock reading drops nothing.
+ * - Samples are kept only as their encoded lines, in one shared byte arena, so a full store
+ *   costs about the bytes of its lines. `samples()` reads them back.
  * - Push is take-batch / acknowledge: a batch is the oldest samples at take time, and
  *   acknowledging removes exactly those (by sequence number), so samples recorded while a
  *   push is in flight are kept.
@@ -54,11 +63,11 @@ const NS_PER_MS = 1_000_000n;
 export class SampleStore implements BatchQueue<SampleBatch> {
   readonly maxSamples: number;
   readonly maxAgeMs: number;
-  readonly #now: () => number;
+  readonly #clock: SampleClock;
+  readonly #maxAgeNs: bigint | undefined;
   /** Oldest first. */
-  readonly #items = new Fifo<StoredSample>();
+  readonly #lines: LineArena;
   #nextSeq = 0;
-  #lastNs = 0n;
   readonly #stats: SampleStoreStats = {
     added: 0,
     droppedByAge: 0,
@@ -74,11 +83,18 @@ export class SampleStore implements BatchQueue<SampleBatch> {
       throw new RangeError(`maxSamples must be a positive integer, got ${this.maxSamples}`);
     }
     if (!(this.maxAgeMs > 0)) throw new RangeError(`maxAgeMs must be > 0, got ${this.maxAgeMs}`);
-    this.#now = options.now ?? Date.now;
+    this.#maxAgeNs = Number.isFinite(this.maxAgeMs)
+      ? BigInt(Math.floor(this.maxAgeMs * 1e6))
+      : undefined;
+    this.#clock = new SampleClock({
+      ...(options.now !== undefined ? { wall: options.now } : {}),
+      ...(options.monotonic !== undefined ? { monotonic: options.monotonic } : {}),
+    });
+    this.#lines = new LineArena(this.maxSamples);
   }
 
   get size(): number {
-    return this.#items.size;
+    return this.#lines.size;
   }
 
   get stats(): Readonly<SampleStoreStats> {
@@ -86,57 +102,52 @@ export class SampleStore implements BatchQueue<SampleBatch> {
   }
 
   /**
-   * Stamps and stores a sample the caller has already checked against the schema, then trims.
-   * Throws (storing nothing) if the sample cannot be encoded.
+   * Stamps and stores a sample the caller has already checked against the schema, dropping
+   * what is over the bounds. Throws (storing nothing) if the sample cannot be encoded.
    */
   add(sample: Sample): StoredSample {
-    const now = this.#now();
-    const ns = this.#uniqueNs(now);
-    // One object per sample and a flat line (not a rope of its pieces): the store holds up to
-    // 20 480 of them, and the garbage collector walks them all.
+    const ns = this.#clock.stamp();
     const line = encodeLineAt(sample, ns);
-    this.#lastNs = ns;
-    const stored: StoredSample = {
+    this.#trim(ns);
+    const seq = this.#nextSeq++;
+    this.#lines.push(line, ns, seq);
+    this.#stats.added++;
+    return {
       measurement: sample.measurement,
       tags: sample.tags,
       fields: sample.fields,
       timestampNs: ns,
       line,
-      seq: this.#nextSeq++,
+      seq,
     };
-    this.#items.push(stored);
-    this.#stats.added++;
-    this.#trim(now);
-    return stored;
   }
 
-  #uniqueNs(nowMs: number): bigint {
-    const whole = Math.floor(nowMs);
-    const ns = BigInt(whole) * NS_PER_MS + BigInt(Math.floor((nowMs - whole) * 1e6));
-    return ns > this.#lastNs ? ns : this.#lastNs + 1n;
-  }
-
-  #trim(nowMs: number): void {
-    const cutoff = BigInt(Math.floor(nowMs - this.maxAgeMs)) * NS_PER_MS;
-    // Timestamps only grow, so the old ones are all at the front.
+  /** Drops what is too old at `nowNs`, then the oldest until one more sample fits. */
+  #trim(nowNs: bigint): void {
     let old = 0;
-    while (old < this.size && (this.#items.at(old) as StoredSample).timestampNs < cutoff) old++;
+    if (this.#maxAgeNs !== undefined) {
+      const cutoff = nowNs - this.#maxAgeNs;
+      // Timestamps only grow, so the old ones are all at the front.
+      while (old < this.size && this.#lines.stampAt(old) < cutoff) old++;
+    }
     this.#stats.droppedByAge += old;
-    const surplus = Math.max(this.size - old - this.maxSamples, 0);
+    const surplus = Math.max(this.size - old + 1 - this.maxSamples, 0);
     this.#stats.droppedBySize += surplus;
-    this.#items.dropFront(old + surplus);
+    this.#lines.dropFront(old + surplus);
   }
 
-  /** The stored samples, oldest first (a copy). */
+  /** The stored samples, oldest first, as they will be sent (read back from their lines). */
   samples(): StoredSample[] {
-    return this.#items.toArray();
+    const out: StoredSample[] = [];
+    for (let i = 0; i < this.size; i++) {
+      out.push(readBack(this.#lines.lineAt(i), this.#lines.seqAt(i)));
+    }
+    return out;
   }
 
   /** Line protocol of everything stored; does not remove anything (metrics.txt). */
   exportLineProtocol(): string {
-    let out = '';
-    for (let i = 0; i < this.size; i++) out += `${this.#items.at(i)?.line}\n`;
-    return out;
+    return this.#lines.text(0, this.size);
   }
 
   /**
@@ -148,10 +159,18 @@ export class SampleStore implements BatchQueue<SampleBatch> {
     maxBytes = Number.POSITIVE_INFINITY,
   ): SampleBatch | undefined {
     if (this.size === 0) return undefined;
-    const { items: samples, body } = this.#items.takeLines((s) => s.line, maxSamples, maxBytes);
-    const first = samples[0] as StoredSample;
-    const last = samples[samples.length - 1] as StoredSample;
-    return { samples, body, count: samples.length, firstSeq: first.seq, lastSeq: last.seq };
+    const lines = this.#lines;
+    let count = 0;
+    let bytes = 0;
+    while (count < this.size && count < maxSamples) {
+      const lineBytes = lines.byteLengthAt(count) + 1;
+      if (count > 0 && bytes + lineBytes > maxBytes) break;
+      bytes += lineBytes;
+      count++;
+    }
+    const seqs = new Float64Array(count);
+    for (let i = 0; i < count; i++) seqs[i] = lines.seqAt(i);
+    return new TakenBatch(lines.text(0, count), seqs);
   }
 
   /** The push succeeded: remove exactly the batch's samples that are still stored. */
@@ -169,22 +188,45 @@ export class SampleStore implements BatchQueue<SampleBatch> {
   }
 
   #removeBatch(batch: SampleBatch): number {
-    const head = this.#items.at(0);
-    if (head === undefined) return 0;
-    if (head.seq < batch.firstSeq) {
+    const lines = this.#lines;
+    if (lines.size === 0) return 0;
+    if (lines.seqAt(0) < batch.firstSeq) {
       // Not taken from the front (never done by the pusher): remove by range, keep the rest.
-      return this.#items.retain((s) => s.seq < batch.firstSeq || s.seq > batch.lastSeq);
+      return lines.retain((i) => lines.seqAt(i) < batch.firstSeq || lines.seqAt(i) > batch.lastSeq);
     }
     // Taken from the front: everything up to `lastSeq` is the batch (or already trimmed).
     let removed = 0;
-    while (removed < this.size && (this.#items.at(removed) as StoredSample).seq <= batch.lastSeq) {
-      removed++;
-    }
-    this.#items.dropFront(removed);
+    while (removed < lines.size && lines.seqAt(removed) <= batch.lastSeq) removed++;
+    lines.dropFront(removed);
     return removed;
   }
 
   clear(): void {
-    this.#items.clear();
+    this.#lines.clear();
   }
+}
+
+/** A batch as taken: its body, and the sequence numbers of its lines to read samples back. */
+class TakenBatch implements SampleBatch {
+  readonly count: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  constructor(
+    readonly body: string,
+    readonly seqs: Float64Array,
+  ) {
+    this.count = seqs.length;
+    this.firstSeq = seqs[0] as number;
+    this.lastSeq = seqs[seqs.length - 1] as number;
+  }
+
+  get samples(): StoredSample[] {
+    const lines = this.body.split('\n');
+    return Array.from(this.seqs, (seq, i) => readBack(lines[i] as string, seq));
+  }
+}
+
+function readBack(line: string, seq: number): StoredSample {
+  const sample = parseLine(line);
+  return { ...sample, timestampNs: sample.timestampNs ?? 0n, line, seq };
 }

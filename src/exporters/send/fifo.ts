@@ -1,7 +1,7 @@
 /**
  * An array used as a first-in, first-out queue: the front advances by an index instead of
  * shifting the array, and the array is compacted once more than half of it (and over 1024
- * entries) is gone. Shared by the sample store and the metric exporter's retry buffer.
+ * entries) is gone. The InfluxDB metric exporter's retry buffer (line-queue.ts) uses it.
  */
 export class Fifo<T> {
   #items: T[] = [];
@@ -22,7 +22,10 @@ export class Fifo<T> {
 
   /** Removes the `count` oldest entries. */
   dropFront(count: number): void {
-    this.#head += Math.min(count, this.size);
+    const end = this.#head + Math.min(count, this.size);
+    // Cleared, so what left the queue is not kept alive until the next compaction.
+    this.#items.fill(undefined as T, this.#head, end);
+    this.#head = end;
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
