@@ -1,8 +1,5 @@
-/**
- * The ingest server's own counters, served at `/metrics` in the Prometheus text format (0.0.4).
- * Every label takes values from a fixed set (status codes, reasons, sink kinds), so the number
- * of series is bounded.
- */
+// Counters, a gauge and a histogram in the Prometheus text format (0.0.4), just what the
+// ingest's own metrics need.
 
 type Labels = readonly string[];
 
@@ -130,6 +127,10 @@ class Histogram extends Family {
 
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/**
+ * The ingest server's own counters, served at `/metrics`. Every label takes values from a fixed
+ * set (status codes, reasons, sink kinds), so the number of series is bounded.
+ */
 export class IngestMetrics {
   readonly requests = new Counter(
     'netbird_ingest_requests_total',
@@ -153,7 +154,7 @@ export class IngestMetrics {
   );
   readonly upstreamRequests = new Counter(
     'netbird_ingest_upstream_writes_total',
-    'Writes to the sink by outcome: ok, unavailable (transport error, timeout, 5xx, 429), rejected (other 4xx).',
+    'Writes to the sink by outcome: ok, unavailable (transport error, timeout, 5xx, 429), rejected (other 4xx), limited (a database limit refused every line).',
     ['sink', 'outcome'],
   );
   readonly limitRefusedLines = new Counter(

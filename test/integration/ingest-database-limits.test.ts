@@ -117,6 +117,12 @@ describe('InfluxDB 1.6 max-values-per-tag reached', () => {
     expect(text).toContain('netbird_ingest_requests_total{code="204",reason="partly stored"} 1');
     expect(text).toContain(`netbird_ingest_lines_total{outcome="stored"} ${1 + fits + 2}`);
     expect(text).not.toMatch(/netbird_ingest_requests_total\{code="4\d\d"/);
+    expect(text).toContain(
+      `netbird_ingest_upstream_writes_total{sink="influxdb-v1",outcome="limited"} ${30 - fits + 1}`,
+    );
+    expect(text).toContain(
+      `netbird_ingest_upstream_writes_total{sink="influxdb-v1",outcome="ok"} ${1 + fits + 1}`,
+    );
 
     const logged = ingest.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged).toContainEqual(
@@ -163,5 +169,8 @@ describe('InfluxDB 1.6 max-series-per-database reached', () => {
       'netbird_ingest_limit_refused_lines_total{limit="max-series-per-database"} 2',
     );
     expect(text).toContain('netbird_ingest_requests_total{code="503",reason="database limit"} 1');
+    expect(text).toContain(
+      'netbird_ingest_upstream_writes_total{sink="influxdb-v1",outcome="limited"} 1',
+    );
   });
 });

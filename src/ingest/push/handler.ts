@@ -148,7 +148,7 @@ async function store(
       gzip: unchanged ? body.raw : undefined,
     };
     const refused = (await sink.write(batch, aborted.signal)) ?? undefined;
-    ctx.metrics.upstreamRequests.inc([sink.kind, 'ok']);
+    ctx.metrics.upstreamRequests.inc([sink.kind, refused?.stored === 0 ? 'limited' : 'ok']);
     if (refused === undefined) return {};
     ctx.metrics.limitRefusedLines.inc([refused.limit], refused.refused);
     return refused.stored === 0 ? limitRefused(refused, ctx.limits.retryAfterSeconds) : { refused };
