@@ -1,9 +1,3 @@
-/**
- * Token buckets keyed by peer id or client address. The map is bounded: when it is full the key
- * used least recently is forgotten (it starts again with a full bucket, which only ever lets
- * more through, never less).
- */
-
 export interface RateLimitOptions {
   /** Sustained requests per minute per key; 0 turns the limit off. */
   readonly perMinute: number;
@@ -20,6 +14,11 @@ interface Bucket {
   at: number;
 }
 
+/**
+ * Token buckets keyed by peer id or client address. The map is bounded: when it is full the key
+ * used least recently is forgotten (it starts again with a full bucket, which only ever lets
+ * more through, never less).
+ */
 export class RateLimiter {
   readonly #ratePerMs: number;
   readonly #burst: number;
