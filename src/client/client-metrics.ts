@@ -115,7 +115,11 @@ export class ClientMetrics {
   constructor(options: ClientMetricsOptions) {
     this.#clock = options.clock ?? Date.now;
     this.#agent = buildAgentInfo(options);
-    this.store = new SampleStore({ ...options.store, now: this.#clock });
+    // Without an injected clock the store stamps on the monotonic clock, anchored to Date.now.
+    this.store = new SampleStore({
+      ...options.store,
+      ...(options.clock !== undefined ? { now: options.clock } : {}),
+    });
     this.#exports = new ExportController({
       ...options,
       store: this.store,

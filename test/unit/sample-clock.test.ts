@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SampleClock } from '../../src/exporters/push/sample-clock.js';
 import { SampleStore } from '../../src/exporters/push/sample-store.js';
+import { createClientMetrics } from '../../src/index.js';
 import type { Sample } from '../../src/protocol/schema.js';
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -156,5 +157,29 @@ describe('SampleStore on the sample clock', () => {
     store.add(sync(3));
     expect(store.stats.droppedByAge).toBe(2);
     expect(store.samples().map((s) => s.fields.duration_seconds)).toEqual([3]);
+  });
+});
+
+describe('ClientMetrics without an injected clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('stamps on performance.now anchored to Date.now, so setting the system clock back an hour spreads nothing thin', () => {
+    vi.useFakeTimers({ now: T0, toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
+    const m = createClientMetrics({ version: '0.40.1', publicKey: '', env: {} });
+    m.recordSync(0.1);
+    vi.advanceTimersByTime(MINUTE);
+    m.recordSync(0.2);
+    vi.setSystemTime(Date.now() - HOUR); // Date steps back; performance.now does not
+    for (let i = 0; i < 3; i++) {
+      vi.advanceTimersByTime(MINUTE);
+      m.recordSync(0.3);
+    }
+    const stamps = m.store.samples().map((s) => s.timestampNs);
+    expect(ms(stamps[1]!)).toBe(T0 + MINUTE);
+    for (let i = 1; i < stamps.length; i++) {
+      expect(stamps[i]! - stamps[i - 1]!).toBeGreaterThanOrEqual(30n * 1000n * NS);
+    }
   });
 });
