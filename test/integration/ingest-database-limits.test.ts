@@ -146,28 +146,40 @@ describe('InfluxDB 1.6 max-values-per-tag reached', () => {
 });
 
 describe('InfluxDB 1.6 max-series-per-database reached', () => {
-  it('a push with a new series is kept by the client (503): the database does not say which lines it stored', async () => {
+  it('the refusal names no line, so halves are written to find the stored ones; only new series: 503', async () => {
     const { ingest, db } = await ingestFor(seriesLimited);
     const series = Array.from({ length: MAX_SERIES }, (_, i) =>
       syncLine(TS + BigInt(i), '1', peer(i)),
     );
     expect((await push(ingest.url, series.join('\n'))).status).toBe(204);
 
-    const mixed = [syncLine(TS + 10n, '2', peer(0)), syncLine(TS + 11n, '2', peer(77))];
-    const r = await push(ingest.url, mixed.join('\n'));
-    expect(r.status).toBe(503);
-    expect(r.body).toContain('max-series-per-database');
-    expect(r.headers['retry-after']).toMatch(/^\d+$/);
-    // Known series only: stored as always.
-    expect((await push(ingest.url, syncLine(TS + 12n, '3', peer(1)))).status).toBe(204);
+    // Lines of known series around two new ones, which the database refuses.
+    const mixed = [
+      syncLine(TS + 10n, '2', peer(0)),
+      syncLine(TS + 11n, '2', peer(77)),
+      syncLine(TS + 12n, '2', peer(1)),
+      syncLine(TS + 13n, '2', peer(2)),
+      syncLine(TS + 14n, '2', peer(78)),
+      syncLine(TS + 15n, '2', peer(3)),
+    ];
+    expect((await push(ingest.url, mixed.join('\n'))).status).toBe(204);
+    const fresh = await push(ingest.url, syncLine(TS + 20n, '3', peer(79)));
+    expect(fresh.status).toBe(503);
+    expect(fresh.body).toContain('max-series-per-database');
+    expect(fresh.headers['retry-after']).toMatch(/^\d+$/);
 
     const points = await stored(seriesLimited, db, 'netbird_sync');
-    expect(points.filter((p) => p.peer === peer(77))).toEqual([]);
-    expect(points).toContainEqual({ peer: peer(1), time: TS + 12n });
+    const times = (p: string) => points.filter((x) => x.peer === p).map((x) => x.time);
+    expect(times(peer(0))).toEqual([TS, TS + 10n]);
+    expect(times(peer(1))).toEqual([TS + 1n, TS + 12n]);
+    expect(times(peer(2))).toEqual([TS + 2n, TS + 13n]);
+    expect(times(peer(3))).toEqual([TS + 3n, TS + 15n]);
+    expect(points).toHaveLength(MAX_SERIES + 4);
     const text = await metrics(ingest);
     expect(text).toContain(
-      'netbird_ingest_limit_refused_lines_total{limit="max-series-per-database"} 2',
+      'netbird_ingest_limit_refused_lines_total{limit="max-series-per-database"} 3',
     );
+    expect(text).toContain('netbird_ingest_requests_total{code="204",reason="partly stored"} 1');
     expect(text).toContain('netbird_ingest_requests_total{code="503",reason="database limit"} 1');
     expect(text).toContain(
       'netbird_ingest_upstream_writes_total{sink="influxdb-v1",outcome="limited"} 1',

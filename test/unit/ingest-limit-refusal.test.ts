@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLimitRefusal, unquoteGo } from '../../src/ingest/sinks/influx-limit-error.js';
 import type { LineBatch } from '../../src/ingest/sinks/sink.js';
 import {
-  MAX_ROUNDS,
+  MAX_REWRITES,
   storeAroundLimits,
   type UpstreamAnswer,
 } from '../../src/ingest/sinks/store-around-limits.js';
@@ -115,22 +115,32 @@ describe('storeAroundLimits', () => {
   const fresh = (value: string, i: number, measurement = 'm') =>
     `${measurement},p=${value} v=${i} ${i}`;
 
-  /** A database that refuses every line whose `p` is in `refused`, naming the first of them. */
-  function database(refused: ReadonlySet<string>) {
+  type Style = 'values' | 'series' | 'misnamed';
+
+  /**
+   * A database that refuses every line whose `p` is in `refused`: naming the first of them
+   * (`values`), naming none (`series`), or naming a value no line has (`misnamed`).
+   */
+  function database(refused: ReadonlySet<string>, style: Style) {
     const writes: string[][] = [];
     const writeOnce = async (batch: LineBatch): Promise<UpstreamAnswer> => {
       const lines = linesOf(batch);
       writes.push(lines);
       const bad = lines.filter((l) => refused.has(/,p=([^ ]*)/.exec(l)?.[1] ?? ''));
       if (bad.length === 0) return { status: 204, body: '' };
+      if (style === 'series') {
+        const error = `partial write: max-series-per-database limit exceeded: (5) dropped=${bad.length}`;
+        return { status: 400, body: JSON.stringify({ error }) };
+      }
       const [measurement, value] = /^([^,]*),p=([^ ]*)/.exec(bad[0]!)!.slice(1) as [string, string];
-      return { status: 400, body: valuesBody(measurement, 'p', value, bad.length) };
+      const named = style === 'misnamed' ? 'elsewhere' : value;
+      return { status: 400, body: valuesBody(measurement, 'p', named, bad.length) };
     };
     return { writes, writeOnce };
   }
 
-  async function run(lines: string[], refused: string[]) {
-    const db = database(new Set(refused));
+  async function run(lines: string[], refused: string[], style: Style = 'values') {
+    const db = database(new Set(refused), style);
     const batch = batchOf(lines);
     const first = await db.writeOnce(batch);
     const refusal = parseLimitRefusal(first.status, first.body)!;
@@ -138,13 +148,13 @@ describe('storeAroundLimits', () => {
     const result = await storeAroundLimits(batch, refusal, db.writeOnce, (a) => {
       accepted.push(a);
     });
-    return { result, writes: db.writes.slice(1), accepted };
+    return { result, rewrites: db.writes.slice(1), accepted };
   }
 
   it('writes again without the lines of the named value; those are the refused ones', async () => {
     const lines = [known(1), fresh('x', 2), known(3), fresh('x', 4), known(5)];
-    const { result, writes, accepted } = await run(lines, ['x']);
-    expect(writes).toEqual([[known(1), known(3), known(5)]]);
+    const { result, rewrites, accepted } = await run(lines, ['x']);
+    expect(rewrites).toEqual([[known(1), known(3), known(5)]]);
     expect(accepted).toEqual([{ status: 204, body: '' }]);
     expect(result).toEqual({
       limit: 'max-values-per-tag',
@@ -156,8 +166,8 @@ describe('storeAroundLimits', () => {
 
   it('one value after the other, per measurement', async () => {
     const lines = [fresh('x', 1), known(2), fresh('y', 3), fresh('x', 4, 'n'), known(5)];
-    const { result, writes } = await run(lines, ['x', 'y']);
-    expect(writes).toEqual([
+    const { result, rewrites } = await run(lines, ['x', 'y']);
+    expect(rewrites).toEqual([
       [known(2), fresh('y', 3), fresh('x', 4, 'n'), known(5)],
       [known(2), fresh('x', 4, 'n'), known(5)],
       [known(2), known(5)],
@@ -166,12 +176,12 @@ describe('storeAroundLimits', () => {
   });
 
   it('every line refused: nothing stored, without writing again', async () => {
-    const { result, writes } = await run([fresh('x', 1), fresh('x', 2)], ['x']);
-    expect(writes).toEqual([]);
+    const { result, rewrites } = await run([fresh('x', 1), fresh('x', 2)], ['x']);
+    expect(rewrites).toEqual([]);
     expect(result).toMatchObject({ stored: 0, refused: 2, limit: 'max-values-per-tag' });
   });
 
-  it('dropped < lines, yet every line carries a refused value: nothing stored', async () => {
+  it('dropped < lines, yet every line carries the refused value: nothing stored', async () => {
     // A database that counts one dropped point per series, not per line.
     const lines = [fresh('x', 1), fresh('x', 2), fresh('x', 3)];
     const refusal = parseLimitRefusal(400, valuesBody('m', 'p', 'x', 1))!;
@@ -189,28 +199,31 @@ describe('storeAroundLimits', () => {
     expect(result).toMatchObject({ stored: 0, refused: 3 });
   });
 
-  it('a value that matches no line, or a refusal naming none: nothing counted as stored', async () => {
-    const batch = batchOf([known(1), known(2)]);
-    const writeOnce = async (): Promise<UpstreamAnswer> => ({ status: 204, body: '' });
-    const unmatched = parseLimitRefusal(400, valuesBody('m', 'p', 'elsewhere', 1))!;
-    expect(await storeAroundLimits(batch, unmatched, writeOnce, () => {})).toMatchObject({
-      stored: 0,
-      refused: 2,
-    });
-    const series = parseLimitRefusal(400, SERIES_BODY.replace('dropped=3', 'dropped=1'))!;
-    expect(await storeAroundLimits(batch, series, writeOnce, () => {})).toMatchObject({
-      limit: 'max-series-per-database',
-      stored: 0,
-      refused: 2,
-    });
-  });
+  it.each(['series', 'misnamed'] as const)(
+    'a refusal that names no line (%s): halves are written until each is taken or refused whole',
+    async (style) => {
+      const lines = [known(1), fresh('x', 2), known(3), known(4), fresh('y', 5), known(6)];
+      const { result, rewrites, accepted } = await run(lines, ['x', 'y'], style);
+      expect(result).toMatchObject({ stored: 4, refused: 2 });
+      // Exactly the known lines were in writes the database took whole.
+      const taken = rewrites.filter((w) => w.every((l) => l.includes('p=known'))).flat();
+      expect(taken.sort()).toEqual([known(1), known(3), known(4), known(6)].sort());
+      expect(accepted.length).toBeGreaterThan(0);
+      expect(rewrites.length).toBeLessThanOrEqual(MAX_REWRITES);
+    },
+  );
 
-  it(`gives up after ${MAX_ROUNDS} rewrites: nothing counted as stored`, async () => {
-    const values = Array.from({ length: MAX_ROUNDS + 2 }, (_, i) => `v${i}`);
+  it(`gives up after ${MAX_REWRITES} rewrites: nothing counted as stored`, async () => {
+    const values = Array.from({ length: MAX_REWRITES + 2 }, (_, i) => `v${i}`);
     const lines = [known(0), ...values.map((v, i) => fresh(v, i + 1))];
-    const { result, writes } = await run(lines, values);
-    expect(writes).toHaveLength(MAX_ROUNDS);
+    const { result, rewrites } = await run(lines, values);
+    expect(rewrites).toHaveLength(MAX_REWRITES);
     expect(result).toMatchObject({ stored: 0, refused: lines.length });
+    // Known and refused lines taking turns: halving needs a write for nearly every line.
+    const mixed = values.flatMap((v, i) => [known(i), fresh(v, i + 100)]);
+    const halving = await run(mixed, values, 'series');
+    expect(halving.rewrites).toHaveLength(MAX_REWRITES);
+    expect(halving.result).toMatchObject({ stored: 0, refused: mixed.length });
   });
 
   it('a failure on a rewrite is thrown by accept, so the push is not acknowledged', async () => {
