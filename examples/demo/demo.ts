@@ -4,6 +4,7 @@
 // `NB_METRICS_EXPORTER` switches what the clients export (OTel exporters share one
 // MeterProvider here, since the simulated clients share one process).
 import { createServer } from 'node:net';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import {
   buildPipeline,
   type ClientMetrics,
@@ -33,6 +34,8 @@ export interface DemoIo {
   interactive: boolean;
   /** Problems worth a line of their own (stderr for the command). */
   warn(text: string): void;
+  /** How many problems the OTel SDK has reported so far (through `diag`), if anyone counts. */
+  otelProblems?: () => number;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -108,14 +111,17 @@ export async function runDemo(
   let store: EmbeddedStore | undefined;
   let server: IngestServer | undefined;
   let stopped: Promise<void> | undefined;
+  // Readers already shut down (a second shutdown is an OTel error), or given up on.
+  const finished = new Set<IMetricReader>();
   const stop = () => {
     stopped ??= (async () => {
       if (server)
         await server.close(); // closes the store too
       else await store?.close();
-      // Everything was flushed before the summary; do not wait long on an unreachable collector
-      // (the OTel SDK reports that through diag).
-      await pipeline?.meterProvider.shutdown({ timeoutMillis: limits.stopMs }).catch(() => {});
+      // The push exporters made their final export before the summary; what is left serves
+      // requests (Prometheus). Do not wait long on an exporter that hangs.
+      const rest = (pipeline?.readers ?? []).filter((r) => !finished.has(r));
+      await shutdownReaders(rest, limits.stopMs, finished);
     })();
     return stopped;
   };
@@ -233,12 +239,12 @@ export async function runDemo(
     // Collection is always on: without the push, the clients' own buffers are what there is.
     const local = pushing ? [] : clients.flatMap((c) => c.store.samples());
     await Promise.all(clients.map((c) => c.shutdown()));
-    const exported = await flushWithin(pipeline, limits.otelFlushMs);
+    const otel = await finalOtelExport(pipeline, limits.otelFlushMs, finished, io.otelProblems);
     const pushed = pushTotals();
     io.write(
       `Done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${recorded} samples recorded` +
         (pushing
-          ? `, ${pushed.samples} pushed in ${pushed.requests} requests${unsent > 0 ? `, ${unsent} NOT pushed (see the ingest log)` : ''}`
+          ? `, ${pushed.samples} pushed in ${pushed.requests} requests${unsent > 0 ? `, ${unsent} NOT pushed (any warnings of the ingest are above)` : ''}`
           : '') +
         '\n',
     );
@@ -252,12 +258,20 @@ export async function runDemo(
     } else {
       samples = local;
       summarySource =
-        "the clients' own buffers (NB_METRICS_EXPORTER has no influx: nothing was pushed)";
+        "the clients' own buffers: NB_METRICS_EXPORTER has no influx, so nothing was pushed";
     }
     const summary = summarize(samples);
-    io.write(`\n${formatSummary(summary, summarySource)}\n`);
-    for (const line of exporterNotes(config.value, otelExporters, exported)) io.write(`${line}\n`);
-    io.write(`Dashboard: ${dashboardUrl}\n`);
+    const notes = exporterNotes(config.value, {
+      otel: otelExporters,
+      outcome: otel,
+      flushMs: limits.otelFlushMs,
+      serve: options.serve,
+    });
+    for (const line of [...notes, whatNext(options.serve, dashboardUrl, dataDir)]) {
+      io.write(`${line}\n`);
+    }
+    // Last, where a terminal leaves it in view.
+    io.write(`\n${formatSummary(summary, summarySource)}`);
     return {
       summary,
       samples,
@@ -274,6 +288,13 @@ export async function runDemo(
   }
 }
 
+/** The dashboard URL only while it is served; otherwise how to keep it. */
+function whatNext(serve: boolean, dashboardUrl: string, dataDir: string): string {
+  return serve
+    ? `Dashboard: ${dashboardUrl} (served until Ctrl-C)`
+    : `The ingest and its dashboard stop after this summary (\`npm start -- --serve\` keeps them running); the raw line protocol stays in ${dataDir}`;
+}
+
 /** The ingest's warnings and errors (e.g. a full store), each distinct one once, as plain text. */
 function ingestLogger(io: DemoIo) {
   const seen = new Set<string>();
@@ -288,40 +309,69 @@ function ingestLogger(io: DemoIo) {
   return { debug: ignore, info: ignore, warn: note('warning'), error: note('error') };
 }
 
-/** Flushes the OTel exporters, waiting at most `ms` (an unreachable collector retries for long). */
-async function flushWithin(pipeline: Pipeline | undefined, ms: number): Promise<boolean> {
-  if (pipeline === undefined) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    const flushed = pipeline.meterProvider.forceFlush().then(
-      () => true,
-      () => false,
-    );
-    return await Promise.race([flushed, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** What became of the final OTel export: none to make, done, failed (OTel said why), or too slow. */
+type OtelOutcome = 'none' | 'exported' | 'failed' | 'timeout';
+
+/**
+ * Shuts down `readers`, each given at most `ms`; true if all finished in time. Each is added to
+ * `finished` either way: one that timed out still has its export running, and a second shutdown
+ * would only start another.
+ */
+async function shutdownReaders(
+  readers: readonly IMetricReader[],
+  ms: number,
+  finished: Set<IMetricReader>,
+): Promise<boolean> {
+  for (const r of readers) finished.add(r);
+  const results = await Promise.allSettled(readers.map((r) => r.shutdown({ timeoutMillis: ms })));
+  return results.every((r) => r.status === 'fulfilled');
 }
 
+/**
+ * The push exporters' (OTLP, console) last export, by shutting their readers down: one export
+ * of everything, after which they print and send nothing more, so the summary stays the last
+ * output. Prometheus keeps serving until stop().
+ */
+async function finalOtelExport(
+  pipeline: Pipeline | undefined,
+  ms: number,
+  finished: Set<IMetricReader>,
+  otelProblems: (() => number) | undefined,
+): Promise<OtelOutcome> {
+  const push = (pipeline?.readers ?? []).filter((r) => r instanceof PeriodicExportingMetricReader);
+  if (push.length === 0) return 'none';
+  const problemsBefore = otelProblems?.() ?? 0;
+  const inTime = await shutdownReaders(push, ms, finished);
+  if (!inTime) return 'timeout';
+  // A failed export still settles the shutdown; the SDK reports it through diag.
+  return (otelProblems?.() ?? 0) > problemsBefore ? 'failed' : 'exported';
+}
+
+/** One line per OTel exporter: where its histograms went, or why they did not. */
 function exporterNotes(
   config: { otlp?: { url: string }; prometheus?: { host: string; port: number; endpoint: string } },
-  otel: readonly string[],
-  exported: boolean,
+  run: { otel: readonly string[]; outcome: OtelOutcome; flushMs: number; serve: boolean },
 ): string[] {
+  const { otel, outcome, flushMs } = run;
   const notes: string[] = [];
   if (config.otlp) {
+    const url = config.otlp.url;
     notes.push(
-      exported
-        ? `OTLP: histograms exported to ${config.otlp.url}`
-        : `OTLP: the export to ${config.otlp.url} did not go through (see the warnings above)`,
+      outcome === 'timeout'
+        ? `OTLP: the export to ${url} did not go through within ${flushMs / 1000} s (the collector did not answer in time)`
+        : outcome === 'failed'
+          ? `OTLP: the export to ${url} did not go through (the OTel warnings above say why)`
+          : `OTLP: histograms exported to ${url}`,
     );
   }
   if (config.prometheus) {
     const p = config.prometheus;
-    notes.push(`Prometheus: histograms served at http://${urlHost(p.host)}:${p.port}${p.endpoint}`);
+    const url = `http://${urlHost(p.host)}:${p.port}${p.endpoint}`;
+    notes.push(
+      run.serve
+        ? `Prometheus: histograms served at ${url} (until Ctrl-C)`
+        : `Prometheus: histograms served at ${url} until the demo stops (\`--serve\` keeps it up)`,
+    );
   }
   if (otel.includes('console'))
     notes.push('Console: histograms printed above by the console exporter');

@@ -18,12 +18,17 @@ function describe(value: unknown): string {
   return text;
 }
 
-/** OTel's own warnings (an unreachable collector, a refused push), each distinct one once. */
-function reportOtelProblems(): void {
+/**
+ * OTel's own warnings (an unreachable collector, a refused push), each distinct one once.
+ * Returns how many there were so far, repeats included, so the demo can tell a failed export.
+ */
+function reportOtelProblems(): () => number {
   const seen = new Set<string>();
+  let count = 0;
   const report =
     (level: string) =>
     (message: string, ...args: unknown[]) => {
+      count++;
       const text = [message, ...args].map(describe).join(' ');
       if (seen.has(text) || seen.size >= 50) return;
       seen.add(text);
@@ -40,6 +45,7 @@ function reportOtelProblems(): void {
     },
     DiagLogLevel.WARN,
   );
+  return () => count;
 }
 
 async function main(): Promise<number> {
@@ -57,21 +63,19 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  reportOtelProblems();
+  const otelProblems = reportOtelProblems();
   const run = await runDemo(options, {
     write: (text) => process.stdout.write(text),
     interactive: process.stdout.isTTY === true,
     warn: (text) => process.stderr.write(`${text}\n`),
+    otelProblems,
     env: process.env,
   });
+  // The demo said what happens next before its summary; nothing is printed after it.
   if (!options.serve) {
     await run.stop();
-    process.stdout.write(
-      `(stopped; \`npm start -- --serve\` keeps the ingest and the dashboard running, and the raw line protocol stays in ${run.dataDir})\n`,
-    );
     return 0;
   }
-  process.stdout.write('Serving; press Ctrl-C to stop.\n');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -1,17 +1,10 @@
 // What an operator wants to know after the run, computed from the samples the store holds:
-// counts, p50/p95/max of each connection stage, sync and login, ICE vs relay per peer pair
-// (last sample per `connection_pair_id`, as the dashboards count), and the login success rate.
-// Pure; `formatSummary` renders it for the terminal.
-import type { Sample } from 'netbird-otel-metrics';
-import { computePanels } from 'netbird-otel-metrics/ingest';
-
-export interface Distribution {
-  count: number;
-  /** Seconds; undefined without samples. */
-  p50: number | undefined;
-  p95: number | undefined;
-  max: number | undefined;
-}
+// counts, then count/p50/p95/p99/max of each connection stage, the total, sync, every sync
+// phase and login (percentiles as InfluxQL's PERCENTILE computes them, the ingest's
+// `quantiles`), ICE vs relay per peer pair (last sample per `connection_pair_id`, as the
+// dashboards count), and the login success rate. Pure; `formatSummary` renders it for the terminal.
+import { type Sample, SYNC_PHASES } from 'netbird-otel-metrics';
+import { computePanels, type Quantiles, quantiles } from 'netbird-otel-metrics/ingest';
 
 export const STAGES = [
   ['signaling_to_connection', 'signaling_to_connection_seconds'],
@@ -27,43 +20,31 @@ export interface DemoSummary {
     attempts: number;
     initial: number;
     reconnections: number;
-    stages: Record<Stage, Distribution>;
+    stages: Record<Stage, Quantiles>;
     /** Distinct `connection_pair_id`s. */
     pairs: number;
     /** Pairs by the type of their last connection. */
     pairsByType: Record<string, number>;
   };
-  sync: Distribution;
-  syncPhases: number;
+  sync: Quantiles;
+  /** Per `phase` tag: the known phases in the order a sync runs them, then any other by name. */
+  syncPhases: ReadonlyArray<readonly [phase: string, durations: Quantiles]>;
   login: {
     attempts: number;
     success: number;
     failure: number;
     successRate: number | undefined;
-    duration: Distribution;
+    duration: Quantiles;
   };
   /** Reporting peers (distinct `peer_id`). */
   peers: number;
 }
 
-/** Linear interpolation between closest ranks (the common "type 7" definition). */
-export function quantile(sorted: readonly number[], q: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const a = sorted[lo] as number;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] as number;
-  return a + (h - lo) * (b - a);
-}
-
-export function distribution(values: number[]): Distribution {
-  const sorted = [...values].sort((x, y) => x - y);
-  return {
-    count: sorted.length,
-    p50: quantile(sorted, 0.5),
-    p95: quantile(sorted, 0.95),
-    max: sorted[sorted.length - 1],
-  };
+/** Phases as a sync runs them; a newer client's phase (open vocabulary) follows, by name. */
+function phaseOrder(phases: Iterable<string>): string[] {
+  const known: readonly string[] = SYNC_PHASES;
+  const rank = (p: string) => (known.includes(p) ? known.indexOf(p) : known.length);
+  return [...phases].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export function summarize(samples: readonly Sample[]): DemoSummary {
@@ -74,6 +55,7 @@ export function summarize(samples: readonly Sample[]): DemoSummary {
     total: [],
   };
   const sync: number[] = [];
+  const phases = new Map<string, number[]>();
   const login: number[] = [];
   const peers = new Set<string>();
   const pairs = new Set<string>();
@@ -97,6 +79,15 @@ export function summarize(samples: readonly Sample[]): DemoSummary {
       case 'netbird_sync':
         if (s.fields.duration_seconds !== undefined) sync.push(s.fields.duration_seconds);
         break;
+      case 'netbird_sync_phase': {
+        const v = s.fields.duration_seconds;
+        const phase = s.tags.phase ?? '';
+        if (v === undefined) break;
+        const values = phases.get(phase);
+        if (values) values.push(v);
+        else phases.set(phase, [v]);
+        break;
+      }
       case 'netbird_login':
         if (s.fields.duration_seconds !== undefined) login.push(s.fields.duration_seconds);
         if (s.tags.result === 'success') success++;
@@ -117,21 +108,21 @@ export function summarize(samples: readonly Sample[]): DemoSummary {
       initial,
       reconnections,
       stages: {
-        signaling_to_connection: distribution(stageValues.signaling_to_connection),
-        connection_to_wg_handshake: distribution(stageValues.connection_to_wg_handshake),
-        total: distribution(stageValues.total),
+        signaling_to_connection: quantiles(stageValues.signaling_to_connection),
+        connection_to_wg_handshake: quantiles(stageValues.connection_to_wg_handshake),
+        total: quantiles(stageValues.total),
       },
       pairs: pairs.size,
       pairsByType: Object.fromEntries(panels.iceVsRelay.map((s) => [s.label, s.count])),
     },
-    sync: distribution(sync),
-    syncPhases: counts.netbird_sync_phase ?? 0,
+    sync: quantiles(sync),
+    syncPhases: phaseOrder(phases.keys()).map((p) => [p, quantiles(phases.get(p) ?? [])] as const),
     login: {
       attempts: success + failure,
       success,
       failure,
       successRate: success + failure === 0 ? undefined : success / (success + failure),
-      duration: distribution(login),
+      duration: quantiles(login),
     },
     peers: peers.size,
   };
@@ -148,8 +139,10 @@ export function formatDuration(seconds: number | undefined): string {
 const pct = (part: number, whole: number) =>
   whole === 0 ? '–' : `${Number(((100 * part) / whole).toPrecision(3))}%`;
 
-function distLine(label: string, d: Distribution): string {
-  return `  ${label.padEnd(34)} n=${String(d.count).padEnd(6)} p50 ${formatDuration(d.p50).padEnd(9)} p95 ${formatDuration(d.p95).padEnd(9)} max ${formatDuration(d.max)}`;
+function distLine(label: string, d: Quantiles): string {
+  const at = (name: string, seconds: number | undefined) =>
+    `${name} ${formatDuration(seconds).padEnd(9)}`;
+  return `  ${label.padEnd(34)} n=${String(d.count).padEnd(6)} ${at('p50', d.p50)} ${at('p95', d.p95)} ${at('p99', d.p99)} max ${formatDuration(d.max)}`;
 }
 
 export function formatSummary(s: DemoSummary, source: string): string {
@@ -169,7 +162,7 @@ export function formatSummary(s: DemoSummary, source: string): string {
       .map(([type, n]) => `${type}=${n} (${pct(n, c.pairs)})`)
       .join(' ')}`,
     distLine('sync', s.sync),
-    `  ${'sync phases'.padEnd(34)} ${s.syncPhases} samples`,
+    ...s.syncPhases.map(([phase, d]) => distLine(`sync phase ${phase}`, d)),
     distLine('login', s.login.duration),
     `  ${'login success rate'.padEnd(34)} ${pct(s.login.success, s.login.attempts)} (${s.login.success} success, ${s.login.failure} failure)`,
   ];

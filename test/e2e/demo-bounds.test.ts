@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { DEMO_DEFAULTS } from '../../examples/demo/cli-options.js';
 import { DEMO_LIMITS, runDemo } from '../../examples/demo/demo.js';
@@ -68,15 +69,66 @@ describe('demo bounds', () => {
           { ...DEMO_LIMITS, otelFlushMs: 300, stopMs: 300 },
         );
         expect(out).toContain(
-          `OTLP: the export to http://127.0.0.1:${port}/v1/metrics did not go through`,
+          `OTLP: the export to http://127.0.0.1:${port}/v1/metrics did not go through within 0.3 s`,
         );
+        // The SDK's own warning comes later, if ever: nothing may point up to it.
+        expect(out).not.toMatch(/^OTLP: .*above/m);
         expect(out).toContain("Summary (read back from the clients' own buffers");
+        expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}login success rate /);
         silent.closeAllConnections();
         await run.stop();
       });
     } finally {
       silent.closeAllConnections();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('a collector that refuses the export: the note points up to the OTel warning', async () => {
+    const refusing = createServer((_req, res) => {
+      res.statusCode = 400;
+      res.end('no');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const { port } = refusing.address() as AddressInfo;
+    // What the demo's command does: OTel's warnings are printed as they come, and counted.
+    const lines: string[] = [];
+    const record = (message: string) => {
+      lines.push(`otel: ${message}`);
+    };
+    diag.setLogger(
+      { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
+    try {
+      await withDir(async (dir) => {
+        const run = await runDemo(
+          { ...DEMO_DEFAULTS, peers: 5, durationSeconds: 1, dataDir: dir },
+          {
+            write: (t) => lines.push(...t.trimEnd().split('\n')),
+            interactive: false,
+            warn: () => {},
+            otelProblems: () => lines.filter((l) => l.startsWith('otel: ')).length,
+            env: {
+              NB_METRICS_EXPORTER: 'otlp',
+              OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${port}/v1/metrics`,
+            },
+          },
+          { ...DEMO_LIMITS, otelFlushMs: 5_000, stopMs: 300 },
+        );
+        await run.stop();
+        const note = lines.findIndex((l) =>
+          l.startsWith(
+            `OTLP: the export to http://127.0.0.1:${port}/v1/metrics did not go through`,
+          ),
+        );
+        expect(note, lines.join('\n')).toBeGreaterThan(0);
+        expect(lines[note]).toContain('the OTel warnings above say why');
+        expect(lines.slice(0, note).some((l) => l.startsWith('otel: '))).toBe(true);
+      });
+    } finally {
+      diag.disable();
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
     }
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../src/ingest/sinks/embedded-store.js';
-import type { Sample } from '../../src/protocol/schema.js';
+import { type Sample, SYNC_PHASES } from '../../src/protocol/schema.js';
 import { ROOT, runCommand } from '../helpers/run-script.js';
 
 const SKIP = new Set(['node_modules', 'dist', '.tmp', '.git', 'coverage']);
@@ -35,15 +35,29 @@ afterAll(async () => {
   await rm(copy, { recursive: true, force: true });
 });
 
-/** Type-7 quantile (linear between closest ranks), computed here independently of the demo. */
+/**
+ * The pth percentile as InfluxQL's PERCENTILE picks it (the sample at rank n·p/100, rounded),
+ * computed here independently of the demo.
+ */
 function q(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
-  const h = (s.length - 1) * p;
-  const lo = Math.floor(h);
-  return (
-    (s[lo] as number) +
-    (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] as number) - (s[lo] as number))
-  );
+  return s[Math.floor((s.length * p) / 100 + 0.5) - 1] as number;
+}
+
+/** The summary ends the output: after its heading come only its own indented lines. */
+function expectSummaryLast(out: string): void {
+  const at = out.lastIndexOf('\nSummary (');
+  expect(at, out).toBeGreaterThan(0);
+  const [heading = '', ...rows] = out
+    .slice(at + 1)
+    .trimEnd()
+    .split('\n');
+  expect(heading.match(/[()]/g), heading).toEqual(['(', ')']);
+  expect(
+    rows.filter((row) => !row.startsWith('  ')),
+    out.slice(at),
+  ).toEqual([]);
+  expect(rows.at(-1)).toMatch(/^ {2}login success rate /);
 }
 
 /** "812 ms" / "4.04 s" / "3.24 min" / "0 ms" back to seconds. */
@@ -75,11 +89,20 @@ describe('npm start', () => {
     expect(result.code, `${out}\n${result.stderr}`).toBe(0);
     console.log(`npm start (build + demo) took ${(result.ms / 1000).toFixed(1)} s`);
 
-    // Progress while it runs, then the summary and the dashboard URL.
+    // Progress while it runs, then how to keep the dashboard (not its URL: it stops with the
+    // demo), then the summary, last.
     const progress = out.match(/^\[\s*[\d.]+s\/12s\]/gm) ?? [];
     expect(progress.length).toBeGreaterThanOrEqual(5);
-    expect(out).toMatch(/^Dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard$/m);
-    expect(out).toContain("Summary (read back from the ingest's embedded store");
+    expect(out).not.toContain('/dashboard');
+    const keep = out.indexOf('`npm start -- --serve` keeps them running');
+    const lastProgress = out.lastIndexOf('\n[');
+    expect(lastProgress).toBeGreaterThan(0);
+    expect(out.indexOf('\nDone in ')).toBeGreaterThan(lastProgress);
+    expect(keep).toBeGreaterThan(out.indexOf('\nDone in '));
+    expect(out.indexOf("\nSummary (read back from the ingest's embedded store")).toBeGreaterThan(
+      keep,
+    );
+    expectSummaryLast(out);
 
     const samples: Sample[] = [];
     const store = await EmbeddedStore.open({
@@ -114,7 +137,8 @@ describe('npm start', () => {
       ),
     );
 
-    // p50 / p95 / max per stage, sync and login.
+    // n, p50, p95, p99 and max per stage, the total, sync, every sync phase and login.
+    const phases = of('netbird_sync_phase');
     const stats: Array<[string, number[]]> = [
       [
         'stage signaling_to_connection',
@@ -126,19 +150,28 @@ describe('npm start', () => {
       ],
       ['stage total', conns.map((s) => s.fields.total_seconds as number)],
       ['sync', of('netbird_sync').map((s) => s.fields.duration_seconds as number)],
+      ...SYNC_PHASES.map((phase): [string, number[]] => [
+        `sync phase ${phase}`,
+        phases
+          .filter((s) => s.tags.phase === phase)
+          .map((s) => s.fields.duration_seconds as number),
+      ]),
       ['login', logins.map((s) => s.fields.duration_seconds as number)],
     ];
     for (const [label, values] of stats) {
+      expect(values.length, label).toBeGreaterThan(0);
       const line = new RegExp(
-        `^  ${label}\\s+n=(\\d+)\\s+p50 (.+?)\\s+p95 (.+?)\\s+max (.+)$`,
+        `^  ${label}\\s+n=(\\d+)\\s+p50 (.+?)\\s+p95 (.+?)\\s+p99 (.+?)\\s+max (.+)$`,
         'm',
       ).exec(out);
       expect(line, label).not.toBeNull();
       expect(Number(line?.[1]), label).toBe(values.length);
-      expectPrinted(line?.[2] ?? '', q(values, 0.5), `${label} p50`);
-      expectPrinted(line?.[3] ?? '', q(values, 0.95), `${label} p95`);
-      expectPrinted(line?.[4] ?? '', Math.max(...values), `${label} max`);
+      expectPrinted(line?.[2] ?? '', q(values, 50), `${label} p50`);
+      expectPrinted(line?.[3] ?? '', q(values, 95), `${label} p95`);
+      expectPrinted(line?.[4] ?? '', q(values, 99), `${label} p99`);
+      expectPrinted(line?.[5] ?? '', Math.max(...values), `${label} max`);
     }
+    expect(out.match(/^ {2}sync phase /gm)).toHaveLength(SYNC_PHASES.length);
 
     // ICE vs relay: pairs by the type of their last connection.
     const last = new Map<string, { t: bigint; type: string }>();
@@ -166,7 +199,7 @@ describe('npm start', () => {
     expect(Number(rate?.[1])).toBeCloseTo((100 * ok) / logins.length, 1);
   });
 
-  it('--serve keeps the ingest and the dashboard up until Ctrl-C', async () => {
+  it('--serve prints the dashboard URL, keeps it up until Ctrl-C, and ends with the summary', async () => {
     const child = spawn(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
       [
@@ -184,17 +217,21 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code) => resolve(code)),
     );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const closed = new Promise<void>((resolve) => child.stdout.once('close', () => resolve()));
     try {
-      let out = '';
+      // The URL is printed while it is served; the summary follows and is the last thing.
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no dashboard URL in time:\n${out}`)),
+          () => reject(new Error(`no dashboard URL and summary in time:\n${out}`)),
           60_000,
         );
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const m = /^Dashboard: (\S+)$/m.exec(out);
-          if (m && out.includes('Serving; press Ctrl-C to stop.')) {
+        child.stdout.on('data', () => {
+          const m = /^Dashboard: (\S+) \(served until Ctrl-C\)$/m.exec(out);
+          if (m && /^ {2}login success rate .*$/m.test(out)) {
             clearTimeout(timer);
             resolve(m[1] as string);
           }
@@ -213,8 +250,38 @@ describe('npm start', () => {
       expect(config.server_url).toBe(new URL(url).origin);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
+      await closed;
+      expect(out.indexOf('\nDashboard: ')).toBeLessThan(out.indexOf('\nSummary ('));
+      expect(out).not.toContain('keeps them running');
+      expectSummaryLast(out);
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('console exporter: its histograms come before the note that says so, the summary last', async () => {
+    const result = await runCommand(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [
+        'examples/demo/main.ts',
+        '--peers',
+        '3',
+        '--duration',
+        '1',
+        '--data-dir',
+        '.tmp/demo-console',
+      ],
+      { cwd: copy, env: { ...cleanEnv(), NB_METRICS_EXPORTER: 'console' }, timeoutMs: 60_000 },
+    );
+    const out = result.stdout;
+    expect(result.code, `${out}\n${result.stderr}`).toBe(0);
+    const note = out.indexOf('\nConsole: histograms printed above by the console exporter\n');
+    expect(note, out).toBeGreaterThan(0);
+    // ConsoleMetricExporter prints each metric as an object with its data points.
+    const printed = out.lastIndexOf('dataPoints');
+    expect(printed, out).toBeGreaterThan(0);
+    expect(printed).toBeLessThan(note);
+    expect(out).toContain("Summary (read back from the clients' own buffers");
+    expectSummaryLast(out);
   });
 });

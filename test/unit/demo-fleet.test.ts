@@ -3,7 +3,9 @@ import { DEMO_DEFAULTS, parseDemoArgs, UsageError } from '../../examples/demo/cl
 import { logNormal, seededRandom, split } from '../../examples/demo/distributions.js';
 import { type FleetEvent, planFleet } from '../../examples/demo/fleet.js';
 import { formatProgress } from '../../examples/demo/progress.js';
-import { distribution, quantile } from '../../examples/demo/summary.js';
+import { formatSummary, summarize } from '../../examples/demo/summary.js';
+import { quantiles } from '../../src/ingest/dashboard/quantiles.js';
+import type { Sample } from '../../src/protocol/schema.js';
 import { recordDemoFleet } from '../helpers/demo-data.js';
 
 const WINDOW = 30 * 60_000;
@@ -122,7 +124,7 @@ describe('distributions', () => {
     const draws = Array.from({ length: 20_000 }, () =>
       logNormal(random, { median: 0.9, p95: 3.5 }),
     );
-    const d = distribution(draws);
+    const d = quantiles(draws);
     expect(d.p50).toBeGreaterThan(0.85);
     expect(d.p50).toBeLessThan(0.95);
     expect(d.p95).toBeGreaterThan(3.2);
@@ -134,13 +136,6 @@ describe('distributions', () => {
     const parts = split(seededRandom(5), 1.5, [1, 2, 3, 0.5]);
     expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(1.5, 12);
     expect(parts.every((p) => p >= 0)).toBe(true);
-  });
-
-  it('quantile interpolates between closest ranks', () => {
-    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
-    expect(quantile([1, 2, 3, 4], 0.95)).toBeCloseTo(3.85, 12);
-    expect(quantile([7], 0.95)).toBe(7);
-    expect(quantile([], 0.5)).toBeUndefined();
   });
 });
 
@@ -188,5 +183,98 @@ describe('demo command line', () => {
     expect(line).toContain('online 150/300');
     expect(line).toContain('pushed 5000 samples in 300 requests');
     expect(line).toContain('████████░░░░░░░░');
+  });
+});
+
+describe('demo summary', () => {
+  const sample = (
+    measurement: string,
+    fields: Record<string, number>,
+    tags: Record<string, string> = {},
+  ): Sample => ({ measurement, fields, tags: { peer_id: 'a1', ...tags }, timestampNs: 1n });
+  // Twenty connections with total 1 … 20 s; handshakes 0 s, the last one 1 s.
+  const conns = Array.from({ length: 20 }, (_, i) =>
+    sample(
+      'netbird_peer_connection',
+      {
+        signaling_to_connection_seconds: (i + 1) / 10,
+        connection_to_wg_handshake_seconds: i === 19 ? 1 : 0,
+        total_seconds: i + 1,
+      },
+      { connection_pair_id: `p${i % 4}`, connection_type: 'relay' },
+    ),
+  );
+  const samples: Sample[] = [
+    ...conns,
+    sample('netbird_sync', { duration_seconds: 0.3 }),
+    sample('netbird_sync', { duration_seconds: 0.1 }),
+    // Phases out of order, one a newer client's: shown in the order a sync runs them.
+    sample('netbird_sync_phase', { duration_seconds: 0.02 }, { phase: 'routes_apply' }),
+    sample('netbird_sync_phase', { duration_seconds: 0.5 }, { phase: 'a_future_phase' }),
+    sample('netbird_sync_phase', { duration_seconds: 0.01 }, { phase: 'netbird_config' }),
+    sample('netbird_sync_phase', { duration_seconds: 0.03 }, { phase: 'netbird_config' }),
+    sample('netbird_login', { duration_seconds: 2 }, { result: 'success' }),
+    sample('netbird_login', { duration_seconds: 9 }, { result: 'failure' }),
+    sample('netbird_login', { duration_seconds: 1 }, { result: 'success' }),
+  ];
+  const s = summarize(samples);
+
+  it('takes count, p50, p95, p99 and max of every stage, the total, sync, each phase and login', () => {
+    // Ranks 10, 19 and 20 of 20 (n·p/100 rounded).
+    expect(s.connections.stages.total).toEqual({ count: 20, p50: 10, p95: 19, p99: 20, max: 20 });
+    expect(s.connections.stages.signaling_to_connection).toEqual({
+      count: 20,
+      p50: 1,
+      p95: 1.9,
+      p99: 2,
+      max: 2,
+    });
+    // A sample, not a value between 0 and 1 s.
+    expect(s.connections.stages.connection_to_wg_handshake).toEqual({
+      count: 20,
+      p50: 0,
+      p95: 0,
+      p99: 1,
+      max: 1,
+    });
+    expect(s.sync).toEqual({ count: 2, p50: 0.1, p95: 0.3, p99: 0.3, max: 0.3 });
+    expect(s.syncPhases).toEqual([
+      ['netbird_config', { count: 2, p50: 0.01, p95: 0.03, p99: 0.03, max: 0.03 }],
+      ['routes_apply', { count: 1, p50: 0.02, p95: 0.02, p99: 0.02, max: 0.02 }],
+      ['a_future_phase', { count: 1, p50: 0.5, p95: 0.5, p99: 0.5, max: 0.5 }],
+    ]);
+    expect(s.login.duration).toEqual({ count: 3, p50: 2, p95: 9, p99: 9, max: 9 });
+    expect(s.login).toMatchObject({ attempts: 3, success: 2, failure: 1 });
+  });
+
+  it('prints one line per distribution with n, p50, p95, p99 and max', () => {
+    const text = formatSummary(s, 'a test');
+    const line = (label: string) =>
+      text.split('\n').find((l) => l.startsWith(`  ${label} `)) ?? `no line for ${label}`;
+    const row = /^ {2}\S.*?\s+n=(\d+)\s+p50 (.+?)\s+p95 (.+?)\s+p99 (.+?)\s+max (.+)$/;
+    expect(row.exec(line('stage total'))?.slice(1)).toEqual(['20', '10 s', '19 s', '20 s', '20 s']);
+    expect(row.exec(line('stage connection_to_wg_handshake'))?.slice(1)).toEqual([
+      '20',
+      '0 ms',
+      '0 ms',
+      '1 s',
+      '1 s',
+    ]);
+    expect(row.exec(line('sync'))?.slice(1)).toEqual(['2', '100 ms', '300 ms', '300 ms', '300 ms']);
+    expect(row.exec(line('sync phase netbird_config'))?.slice(1)).toEqual([
+      '2',
+      '10 ms',
+      '30 ms',
+      '30 ms',
+      '30 ms',
+    ]);
+    expect(row.exec(line('login'))?.slice(1)).toEqual(['3', '2 s', '9 s', '9 s', '9 s']);
+    const phases = text.split('\n').filter((l) => l.startsWith('  sync phase '));
+    expect(phases.map((l) => l.split(/\s+/)[3])).toEqual([
+      'netbird_config',
+      'routes_apply',
+      'a_future_phase',
+    ]);
+    expect(text.startsWith('Summary (read back from a test)\n')).toBe(true);
   });
 });
