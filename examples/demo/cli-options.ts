@@ -35,8 +35,8 @@ export const DEMO_DEFAULTS: DemoOptions = {
 export const USAGE = `Usage: npm start -- [options]
 
 Simulates a NetBird fleet whose clients push their metrics, exactly as NetBird clients do,
-into a local ingest server with an embedded store; prints a summary read back from the store
-and the URL of the built-in dashboard.
+into a local ingest server with an embedded store; prints a summary read back from the store,
+and with --serve the URL of the built-in dashboard, which stays up until Ctrl-C.
 
 Options:
   --peers <n>           simulated clients (default ${DEMO_DEFAULTS.peers})
