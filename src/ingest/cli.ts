@@ -40,11 +40,11 @@ async function main(): Promise<number> {
     const dashboard = dashboardFromEnv(process.env, {
       influxdbUrl: options.influxdbUrl,
       influxdbToken: options.influxdbToken,
-      readSamples: (range) => {
+      readSamples: (range, signal) => {
         const sink = server?.sink;
         if (!(sink instanceof EmbeddedStore)) return [];
         // The store's upper bound is exclusive, the dashboard's inclusive.
-        return sink.readSamples({ from: range.from, to: range.to + 1 });
+        return sink.readSamples({ from: range.from, to: range.to + 1, signal });
       },
       storeDescription: options.dataDir,
     });

@@ -95,6 +95,47 @@ describe('dashboard from InfluxDB 1.6 via InfluxQL', () => {
     expect(actual.syncDurationExtremes).toEqual(full.syncDurationExtremes);
   });
 
+  it('stays small and whole however many distinct results the database holds', async () => {
+    // Written by someone else, or before the ingest refused such values: 3000 distinct results.
+    const many = uniqueName('dashboard_many');
+    await influxCreateDatabase(url, many);
+    const t0 = demo.from;
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      lines.push(
+        `netbird_login,result=r${i}\u202e duration_seconds=${1 + (i % 7)} ${t0 + i}000000`,
+      );
+    }
+    for (let i = 0; i < 40; i++) {
+      lines.push(`netbird_login,result=success duration_seconds=1 ${t0 + 5000 + i}000000`);
+      if (i % 4 === 0)
+        lines.push(`netbird_login,result=failure duration_seconds=2 ${t0 + 6000 + i}000000`);
+    }
+    for (let i = 0; i < 5; i++)
+      lines.push(`netbird_login,result=busy duration_seconds=3 ${t0 + 7000 + i}000000`);
+    await influxWrite(url, many, `${lines.join('\n')}\n`, 'n');
+    // The Grafana-style grouped queries answer one series per result: far past this bound.
+    const source = influxqlSource({ url, database: many, maxResponseBytes: 64 * 1024 });
+    const data = await source.load(
+      { from: demo.from, to: demo.to },
+      { maxPoints: 100, maxPairs: 10 },
+    );
+    const slices = data.loginSuccessVsFailure;
+    expect(slices.slice(0, 3)).toEqual([
+      { label: 'success', count: 40 },
+      { label: 'failure', count: 10 },
+      { label: 'busy', count: 5 },
+    ]);
+    expect(slices.length).toBeLessThanOrEqual(9);
+    expect(slices.at(-1)).toMatchObject({ label: 'other', other: true });
+    expect(slices.reduce((n, x) => n + x.count, 0)).toBe(3055);
+    expect(data.loginDuration.total).toBe(3055);
+    expect(data.loginDuration.points).toHaveLength(100);
+    const shown = new Set(slices.map((x) => x.label));
+    for (const p of data.loginDuration.points) expect(shown.has(p.group ?? '')).toBe(true);
+    expect(JSON.stringify(data)).not.toContain('\u202e');
+  });
+
   it('reports InfluxDB errors with the failing statement', async () => {
     await expect(
       runInfluxql({ url, database: db }, ['SELECT nonsense FROM WHERE']),

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createDashboardHandler,
@@ -9,6 +12,7 @@ import {
 import { renderPage } from '../../src/ingest/dashboard/page.js';
 import { computePanels, PANELS } from '../../src/ingest/dashboard/panels.js';
 import { type DashboardSource, samplesSource } from '../../src/ingest/dashboard/source.js';
+import { createIngestServer } from '../../src/ingest/server.js';
 import type { Sample } from '../../src/protocol/schema.js';
 
 const NOW = 1_700_000_000_000;
@@ -50,9 +54,67 @@ function fixture(): Sample[] {
 
 let server: Server | undefined;
 afterEach(async () => {
+  // Requests a test left open (or that were never answered) must not hold the server open.
+  server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = undefined;
 });
+
+/** Sends a raw request head and returns the status line's code (targets fetch would refuse). */
+function rawStatus(base: string, head: string): Promise<number> {
+  const { port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      text += d;
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (m) {
+        resolve(Number(m[1]));
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    // An unanswered request fails the test instead of hanging it.
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      reject(new Error(`no answer to ${head}`));
+    });
+    socket.write(`${head}\r\nhost: x\r\nconnection: close\r\n\r\n`);
+  });
+}
+
+/** A source whose loads finish only when told to; counts loads and remembers their signals. */
+function gatedSource() {
+  const signals: AbortSignal[] = [];
+  const release: Array<() => void> = [];
+  const source: DashboardSource = {
+    description: 'gated',
+    load: (range, limits, signal) =>
+      new Promise((resolve, reject) => {
+        if (signal) signals.push(signal);
+        signal?.addEventListener('abort', () => reject(signal.reason));
+        release.push(() => resolve(computePanels(fixture(), range, limits)));
+      }),
+  };
+  const releaseAll = () => {
+    for (const r of release.splice(0)) r();
+  };
+  return { source, signals, release: releaseAll };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Requests that go away after the request is sent, as closed browser tabs do. */
+function abandon(url: string): () => void {
+  const req = request(url, { agent: false });
+  req.on('error', () => {});
+  req.end();
+  return () => req.destroy();
+}
 
 async function serve(options: DashboardHandlerOptions): Promise<string> {
   const handler = createDashboardHandler(options);
@@ -177,6 +239,100 @@ describe('dashboard page', () => {
     expect(html).toContain(
       'could not read metrics from InfluxDB &lt;down&gt;: connect ECONNREFUSED &lt;x&gt;',
     );
+  });
+
+  it('answers absurd, repeated and malformed parameters with 400, never a 5xx', async () => {
+    const base = await serve({ source: samplesSource('fixture', () => fixture()), now: () => NOW });
+    for (const query of [
+      'from=1e300',
+      'from=1e300&to=1e300',
+      `from=${2 ** 53}&to=${2 ** 53}`,
+      'from=-1e300&to=0',
+      'range=1h&range=6h',
+      `from=${NOW - 10}&from=${NOW - 20}&to=${NOW}`,
+    ]) {
+      const page = await fetch(`${base}/dashboard?${query}`);
+      expect(page.status, query).toBe(400);
+      const json = await fetch(`${base}/dashboard/data.json?${query}`);
+      expect(json.status, query).toBe(400);
+      expect(((await json.json()) as { error: string }).error, query).toBeTruthy();
+    }
+    expect(await rawStatus(base, 'GET http://[/dashboard HTTP/1.1')).toBe(400);
+  });
+
+  it('answers a malformed target with 400 in the ingest server too', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dashboard-target-'));
+    const handler = createDashboardHandler({ source: samplesSource('none', () => []) });
+    const ingest = createIngestServer({ dataDir, logLevel: 'error', routes: [handler] });
+    try {
+      const { url } = await ingest.listen(0, '127.0.0.1');
+      expect(await rawStatus(url, 'GET http://[/dashboard HTTP/1.1')).toBe(400);
+      expect(await rawStatus(url, 'GET /dashboard?from=1e300&to=1e300 HTTP/1.1')).toBe(400);
+    } finally {
+      await ingest.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs one load for identical requests and reuses its result for a while', async () => {
+    const gated = gatedSource();
+    const base = await serve({ source: gated.source, now: () => NOW });
+    const pages = Array.from({ length: 5 }, () => fetch(`${base}/dashboard?range=15m`));
+    const json = fetch(`${base}/dashboard/data.json?range=15m`);
+    await until(() => gated.signals.length > 0);
+    gated.release();
+    for (const res of await Promise.all([...pages, json])) expect(res.status).toBe(200);
+    expect((await fetch(`${base}/dashboard?range=15m`)).status).toBe(200);
+    expect(gated.signals).toHaveLength(1);
+  });
+
+  it('runs a bounded number of loads at once and refuses the excess with 503 and Retry-After', async () => {
+    const gated = gatedSource();
+    const base = await serve({
+      source: gated.source,
+      now: () => NOW,
+      maxConcurrentLoads: 2,
+      maxQueuedLoads: 1,
+      retryAfterSeconds: 7,
+    });
+    // Distinct ranges, so no request can share another's load.
+    const url = (i: number) => `${base}/dashboard/data.json?from=${NOW - 1000 - i}&to=${NOW}`;
+    const admitted = [0, 1, 2].map((i) => fetch(url(i)));
+    await until(() => gated.signals.length === 2);
+    const refused = await fetch(url(3));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('7');
+    expect(((await refused.json()) as { error: string }).error).toContain('busy');
+    expect(gated.signals).toHaveLength(2);
+    // The queued one runs as soon as a slot frees.
+    gated.release();
+    await until(() => gated.signals.length === 3);
+    gated.release();
+    for (const res of await Promise.all(admitted)) expect(res.status).toBe(200);
+  });
+
+  it('stops the work of a flood of abandoned requests', async () => {
+    const gated = gatedSource();
+    const base = await serve({ source: gated.source, now: () => NOW });
+    // 150 identical requests share one load; when all are gone it is aborted.
+    const leave = Array.from({ length: 150 }, () => abandon(`${base}/dashboard`));
+    await until(() => gated.signals.length === 1);
+    for (const l of leave) l();
+    await until(() => gated.signals[0]?.aborted === true);
+    // Distinct requests beyond the limit wait; those abandoned while waiting never start.
+    const queued = Array.from({ length: 10 }, (_, i) =>
+      abandon(`${base}/dashboard?from=${NOW - 1000 - i}&to=${NOW}`),
+    );
+    await until(() => gated.signals.length === 3);
+    for (const l of queued) l();
+    await until(() => gated.signals.every((s) => s.aborted));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gated.signals).toHaveLength(3);
+    // Nothing is left holding a slot.
+    const fresh = fetch(`${base}/dashboard?range=5m`);
+    await until(() => gated.signals.length === 4);
+    gated.release();
+    expect((await fresh).status).toBe(200);
   });
 
   it('aborts the source read when the client goes away', async () => {

@@ -1,8 +1,11 @@
 // Plain SVG charts rendered on the server: no script, no library, no build step, and a page
 // that is complete when it arrives (so it prints, screenshots and works without JavaScript).
-// Every value that came from a client (tag values) is escaped.
+// Every value that came from a client (tag values) is escaped, for HTML and for the eye: invisible
+// and reordering characters are shown as escapes (labels.ts).
 import { escapeHtml, formatCount, formatPercent, formatSeconds, formatTick } from './format.js';
+import { displayLabel } from './labels.js';
 import type { Bar, Extremes, PointSeries, Slice, TimeRange } from './panels.js';
+import { OTHER_LABEL } from './top-counts.js';
 
 /** Grafana's classic palette, so the built-in dashboard and the Grafana ones look alike. */
 const COLORS: Readonly<Record<string, string>> = {
@@ -11,9 +14,15 @@ const COLORS: Readonly<Record<string, string>> = {
   relay: '#5794f2',
   success: '#73bf69',
   failure: '#f2495c',
+  [OTHER_LABEL]: '#8e919c',
 };
 const FALLBACK_COLORS = ['#ff9830', '#b877d9', '#8ab8ff', '#ffb357', '#ca95e5'];
 const POINT_COLOR = '#5794f2';
+/** Colour of points whose group has no legend entry of its own. */
+const UNLISTED_COLOR = COLORS[OTHER_LABEL] as string;
+
+/** A client-supplied label, safe in HTML text and attributes and unable to pass for another. */
+const label = (text: string): string => escapeHtml(displayLabel(text));
 
 function colorFor(label: string, index: number): string {
   return COLORS[label] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length] ?? '#999';
@@ -132,10 +141,15 @@ export function pointsChart(
   }
   const groupIndex = new Map((groups ?? []).map((g, i) => [g, i]));
   for (const p of series.points) {
+    const index = p.group === undefined ? undefined : groupIndex.get(p.group);
     const color =
-      p.group === undefined ? POINT_COLOR : colorFor(p.group, groupIndex.get(p.group) ?? 0);
+      p.group === undefined
+        ? POINT_COLOR
+        : index === undefined
+          ? UNLISTED_COLOR
+          : colorFor(p.group, index);
     parts.push(
-      `<circle class="pt" cx="${r2(x(p.t))}" cy="${r2(y.map(p.v))}" r="2.5" fill="${color}"${p.group === undefined ? '' : ` data-group="${escapeHtml(p.group)}"`}><title>${escapeHtml(formatSeconds(p.v))}</title></circle>`,
+      `<circle class="pt" cx="${r2(x(p.t))}" cy="${r2(y.map(p.v))}" r="2.5" fill="${color}"${p.group === undefined ? '' : ` data-group="${label(p.group)}"`}><title>${escapeHtml(formatSeconds(p.v))}</title></circle>`,
     );
   }
   parts.push('</g></svg>');
@@ -145,7 +159,7 @@ export function pointsChart(
       : '';
   const legend =
     groups && groups.length > 0
-      ? `<ul class="legend inline">${groups.map((g, i) => `<li><i style="background:${colorFor(g, i)}"></i>${escapeHtml(g)}</li>`).join('')}</ul>`
+      ? `<ul class="legend inline">${groups.map((g, i) => `<li><i style="background:${colorFor(g, i)}"></i>${label(g)}</li>`).join('')}</ul>`
       : '';
   return parts.join('') + legend + shown;
 }
@@ -169,8 +183,8 @@ export function donutChart(slices: readonly Slice[], unit: string): string {
     if (s.count === 0) return;
     const share = s.count / total;
     const color = colorFor(s.label, i);
-    const attrs = `class="slice" data-label="${escapeHtml(s.label)}" data-count="${s.count}" stroke="${color}"`;
-    const title = `<title>${escapeHtml(s.label)}: ${s.count}</title>`;
+    const attrs = `class="slice" data-label="${label(s.label)}" data-count="${s.count}"${s.other ? ' data-other="1"' : ''} stroke="${color}"`;
+    const title = `<title>${label(s.label)}: ${s.count}</title>`;
     if (share >= 0.9999) {
       parts.push(
         `<circle ${attrs} cx="${c}" cy="${c}" r="${r}" fill="none" stroke-width="34">${title}</circle>`,
@@ -190,8 +204,8 @@ export function donutChart(slices: readonly Slice[], unit: string): string {
   );
   slices.forEach((s, i) => {
     parts.push(
-      `<li data-label="${escapeHtml(s.label)}"><i style="background:${colorFor(s.label, i)}"></i>` +
-        `<span class="legend-label">${escapeHtml(s.label)}</span>` +
+      `<li data-label="${label(s.label)}"><i style="background:${colorFor(s.label, i)}"></i>` +
+        `<span class="legend-label">${label(s.label)}</span>` +
         `<span class="legend-value">${formatCount(s.count)} · ${formatPercent(s.count, total)}</span></li>`,
     );
   });

@@ -1,15 +1,19 @@
 // The dashboard read from InfluxDB through InfluxQL (`GET /query`): InfluxDB 1.x directly, 2.x
 // through its v1 compatibility API (token auth, needs a DBRP mapping), 3.x likewise. It runs
-// the Grafana dashboard's own queries, plus counts, and a bounded, most-recent-first version of
-// the raw point queries so a large range cannot flood the page.
+// the Grafana dashboard's own queries, plus counts, and bounded versions of the rest: the raw
+// point queries most recent first with a LIMIT, and the logins by result as the largest few
+// (`top`) plus the known results, so however many distinct results the database holds, every
+// answer stays small and the page is drawn.
 import { INFLUXQL_PANEL_QUERIES, TIME_FILTER, withTimeFilter } from './influxql-queries.js';
+import { displayLabel } from './labels.js';
 import {
   CONNECTION_TYPE_ORDER,
   type DashboardData,
   DEFAULT_PANEL_LIMITS,
   type Extremes,
+  groupLimits,
+  groupPointsAsSlices,
   LOGIN_RESULT_ORDER,
-  orderedSlices,
   type PanelLimits,
   type PlotPoint,
   type PointSeries,
@@ -17,6 +21,7 @@ import {
   type TimeRange,
 } from './panels.js';
 import type { DashboardSource } from './source.js';
+import { topSlices } from './top-counts.js';
 
 export interface InfluxqlSourceOptions {
   /** Base URL, e.g. `http://127.0.0.1:8086`. */
@@ -141,21 +146,50 @@ function first(series: Series[] | undefined, column: string): number | undefined
   return i < 0 ? undefined : num(s.values[0]?.[i]);
 }
 
+/** Points of `column`; with `grouped`, each point's group is that tag, selected as a column. */
 function points(series: Series[], column: string, grouped: string | undefined): PlotPoint[] {
   const out: PlotPoint[] = [];
   for (const s of series) {
     const ti = s.columns.indexOf('time');
     const vi = s.columns.indexOf(column);
-    const group = grouped === undefined ? undefined : (s.tags?.[grouped] ?? '');
+    const gi = grouped === undefined ? -1 : s.columns.indexOf(grouped);
     for (const row of s.values) {
       const t = num(row[ti]);
       const v = num(row[vi]);
       if (t === undefined || v === undefined) continue;
-      out.push(group === undefined ? { t, v } : { t, v, group });
+      if (grouped === undefined) out.push({ t, v });
+      else out.push({ t, v, group: displayLabel(String(row[gi] ?? '')) });
     }
   }
   return out.sort((a, b) => a.t - b.t || a.v - b.v);
 }
+
+/** Counts by a tag from rows of `[time, count, tag]` (a `top`) or from series grouped by it. */
+function addCounts(into: Map<string, number>, series: Series[], column: string, tag: string) {
+  for (const s of series) {
+    const ci = s.columns.indexOf(column);
+    const ti = s.columns.indexOf(tag);
+    for (const row of s.values) {
+      const c = num(row[ci]) ?? 0;
+      const label = displayLabel(String((ti < 0 ? s.tags?.[tag] : row[ti]) ?? ''));
+      if (c > 0) into.set(label, c);
+    }
+  }
+}
+
+/** Logins by result, bounded: the `n` largest counts, the known results, and the total. */
+function loginCountStatements(n: number): string[] {
+  const known = LOGIN_RESULT_ORDER.map((r) => `"result" = '${r}'`).join(' OR ');
+  return [
+    `SELECT top("logins", "result", ${n}) FROM (SELECT count("duration_seconds") AS "logins" FROM "netbird_login" WHERE ${TIME_FILTER} GROUP BY "result")`,
+    `SELECT count("duration_seconds") AS "logins" FROM "netbird_login" WHERE ${TIME_FILTER} AND (${known}) GROUP BY "result"`,
+    `SELECT count("duration_seconds") AS "n" FROM "netbird_login" WHERE ${TIME_FILTER}`,
+  ];
+}
+
+/** The raw login points with their result as a column: one series, at most `n` rows. */
+const RECENT_LOGINS = (n: number) =>
+  `SELECT "duration_seconds" AS "login", "result" FROM "netbird_login" WHERE ${TIME_FILTER} ORDER BY time DESC LIMIT ${n}`;
 
 function pointSeries(pts: PlotPoint[], total: number | undefined, limit: number): PointSeries {
   // Grouped queries get `limit` rows per group: keep the most recent `limit` overall.
@@ -177,8 +211,11 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
       const only = (list: readonly string[]) => list[0] as string;
       const f = (text: string) => withTimeFilter(text, range);
       const n = limits.maxPoints;
+      const groups = groupLimits(limits);
+      const loginStatements = loginCountStatements(groups.maxShown + LOGIN_RESULT_ORDER.length);
       // Result positions: 0 sync extremes, 1 total extremes, 2 sync points, 3–5 pairs by type,
-      // 6 stage means, 7 total points, 8 login points, 9 logins by result, 10–11 counts.
+      // 6 stage means, 7 total points, 8 login points, 9 largest logins by result, 10–11 counts,
+      // 12 known login results, 13 login count.
       const statements = [
         only(q['sync-duration-extremes']),
         only(q['total-connection-time-extremes']),
@@ -186,11 +223,13 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
         ...q['ice-vs-relay'],
         only(q['connection-stage-durations']),
         recent(only(q['total-connection-time']), n),
-        recent(only(q['login-duration']), n),
-        only(q['login-success-vs-failure']),
+        // The Grafana panels group these by result: one series per distinct result, unbounded.
+        RECENT_LOGINS(n),
+        loginStatements[0] as string,
         // Counts the panels show or need for "n of m" notes.
         `SELECT count("duration_seconds") AS "n" FROM "netbird_sync" WHERE ${TIME_FILTER}`,
         `SELECT count("total_seconds") AS "n", count("signaling_to_connection_seconds") AS "s", count("connection_to_wg_handshake_seconds") AS "h" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
+        ...loginStatements.slice(1),
       ].map(f);
       const r = await runInfluxql(options, statements, signal);
       const at = (i: number): Series[] => r[i] ?? [];
@@ -207,27 +246,35 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
         if (c > 0) iceVsRelay.set(type, c);
       });
       const logins = new Map<string, number>();
-      let loginTotal = 0;
-      for (const s of at(9)) {
-        const c = num(s.values[0]?.[s.columns.indexOf('logins')]) ?? 0;
-        if (c > 0) logins.set(s.tags?.result ?? '', c);
-        loginTotal += c;
-      }
+      addCounts(logins, at(9), 'top', 'result');
+      addCounts(logins, at(12), 'logins', 'result');
+      const loginTotal = first(at(13), 'n') ?? 0;
+      let listed = 0;
+      for (const c of logins.values()) listed += c;
+      const loginSlices = topSlices(
+        logins,
+        LOGIN_RESULT_ORDER,
+        groups.maxShown,
+        Math.max(0, loginTotal - listed),
+      );
       const stageCounts = [first(at(11), 's') ?? 0, first(at(11), 'h') ?? 0];
       const data: DashboardData = {
         range,
         syncDurationExtremes: extremes(at(0), syncCount),
         totalConnectionTimeExtremes: extremes(at(1), connCount),
         syncDuration: pointSeries(points(at(2), 'sync', undefined), syncCount, n),
-        iceVsRelay: orderedSlices(iceVsRelay, CONNECTION_TYPE_ORDER),
+        iceVsRelay: topSlices(iceVsRelay, CONNECTION_TYPE_ORDER, groups.maxShown),
         connectionStageDurations: STAGE_BARS.map((bar, i) => ({
           label: bar.label,
           value: first(at(6), bar.label),
           count: stageCounts[i] ?? 0,
         })),
         totalConnectionTime: pointSeries(points(at(7), 'total', undefined), connCount, n),
-        loginDuration: pointSeries(points(at(8), 'login', 'result'), loginTotal, n),
-        loginSuccessVsFailure: orderedSlices(logins, LOGIN_RESULT_ORDER),
+        loginDuration: groupPointsAsSlices(
+          pointSeries(points(at(8), 'login', 'result'), loginTotal, n),
+          loginSlices,
+        ),
+        loginSuccessVsFailure: loginSlices,
       };
       return data;
     },

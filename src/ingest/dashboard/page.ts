@@ -61,20 +61,24 @@ function panelBody(data: DashboardData, id: PanelId): string {
       return barsChart(data.connectionStageDurations);
     case 'total-connection-time':
       return pointsChart(data.totalConnectionTime, data.range);
-    case 'login-duration': {
-      const groups = [
-        ...LOGIN_RESULT_ORDER,
-        ...new Set(
-          data.loginDuration.points
-            .map((p) => p.group ?? '')
-            .filter((g) => g !== '' && !(LOGIN_RESULT_ORDER as readonly string[]).includes(g)),
-        ),
-      ];
-      return pointsChart(data.loginDuration, data.range, groups);
-    }
+    case 'login-duration':
+      return pointsChart(data.loginDuration, data.range, legendGroups(data.loginDuration));
     case 'login-success-vs-failure':
       return donutChart(data.loginSuccessVsFailure, 'logins');
   }
+}
+
+/** Most colour groups in a plot's legend; points of any further group are drawn in grey. */
+const MAX_LEGEND_GROUPS = 12;
+
+/** The known login results, then the other groups of the points in order of appearance. */
+function legendGroups(series: PointSeries): string[] {
+  const groups = new Set<string>(LOGIN_RESULT_ORDER);
+  for (const p of series.points) {
+    if (groups.size >= MAX_LEGEND_GROUPS) break;
+    if (p.group !== undefined && p.group !== '') groups.add(p.group);
+  }
+  return [...groups];
 }
 
 const PANEL_HINTS: Readonly<Record<PanelId, string>> = {

@@ -1,8 +1,13 @@
 // The data of the eight panels of NetBird's client-metrics Grafana dashboard, computed
 // from timestamped samples. Pure and streaming: `PanelAccumulator.add` takes one sample at a
-// time, memory is bounded (point plots keep a deterministic reservoir, the pair table has a cap),
-// and extremes, averages and counts stay exact whatever the bounds drop.
+// time, memory is bounded (point plots keep a deterministic reservoir, the pair table has a cap,
+// groups by a client-chosen label are the largest few plus "other", labels are cut and shown
+// escaped), and extremes, averages and counts stay exact whatever the bounds drop.
 import type { Sample } from '../../protocol/schema.js';
+import { displayLabel } from './labels.js';
+import { BoundedCounts, DEFAULT_GROUP_LIMITS, OTHER_LABEL, type Slice } from './top-counts.js';
+
+export type { Slice } from './top-counts.js';
 
 export const PANELS = [
   { id: 'sync-duration-extremes', title: 'Sync Duration Extremes', kind: 'stat' },
@@ -48,11 +53,6 @@ export interface PointSeries {
   readonly selection: 'uniform sample' | 'most recent';
 }
 
-export interface Slice {
-  readonly label: string;
-  readonly count: number;
-}
-
 export interface Bar {
   readonly label: string;
   /** Seconds; undefined without samples. */
@@ -80,9 +80,26 @@ export interface PanelLimits {
   maxPoints: number;
   /** Distinct connection pairs tracked for the ICE vs relay panel. */
   maxPairs: number;
+  /** Slices per donut (and colour groups per plot) besides "other"; default 8. */
+  maxGroups?: number;
+  /** Distinct labels counted one by one per group panel; default 1000. */
+  maxTrackedLabels?: number;
 }
 
-export const DEFAULT_PANEL_LIMITS: PanelLimits = { maxPoints: 5000, maxPairs: 200_000 };
+export const DEFAULT_PANEL_LIMITS: PanelLimits = {
+  maxPoints: 5000,
+  maxPairs: 200_000,
+  maxGroups: DEFAULT_GROUP_LIMITS.maxShown,
+  maxTrackedLabels: DEFAULT_GROUP_LIMITS.maxTracked,
+};
+
+/** The group bounds of `limits`, defaults filled in. */
+export function groupLimits(limits: PanelLimits): { maxShown: number; maxTracked: number } {
+  return {
+    maxShown: limits.maxGroups ?? DEFAULT_GROUP_LIMITS.maxShown,
+    maxTracked: limits.maxTrackedLabels ?? DEFAULT_GROUP_LIMITS.maxTracked,
+  };
+}
 
 export const STAGE_BARS = [
   { field: 'signaling_to_connection_seconds', label: 'Avg Signaling to Connection' },
@@ -166,14 +183,16 @@ class MeanAcc {
   }
 }
 
-/** Slices in `order` first, then any other labels alphabetically. */
-export function orderedSlices(
-  counts: ReadonlyMap<string, number>,
-  order: readonly string[],
-): Slice[] {
-  const known = order.filter((l) => counts.has(l));
-  const others = [...counts.keys()].filter((l) => !order.includes(l)).sort();
-  return [...known, ...others].map((label) => ({ label, count: counts.get(label) ?? 0 }));
+/**
+ * Points coloured by a group that is not drawn on its own (see the donut's slices) are
+ * coloured as "other", so the legend stays as bounded as the donut.
+ */
+export function groupPointsAsSlices(series: PointSeries, slices: readonly Slice[]): PointSeries {
+  const shown = new Set(slices.filter((s) => s.other !== true).map((s) => s.label));
+  const points = series.points.map((p) =>
+    p.group === undefined || shown.has(p.group) ? p : { ...p, group: OTHER_LABEL },
+  );
+  return { ...series, points };
 }
 
 /** Last connection type per pair: later timestamps win; equal timestamps keep the first seen. */
@@ -181,7 +200,10 @@ class PairTypes {
   readonly #last = new Map<string, { t: bigint; type: string }>();
   #overflow = 0;
 
-  constructor(readonly maxPairs: number) {}
+  constructor(
+    readonly maxPairs: number,
+    readonly groups: { maxShown: number; maxTracked: number },
+  ) {}
 
   add(pairId: string, t: bigint, type: string): void {
     const seen = this.#last.get(pairId);
@@ -203,9 +225,9 @@ class PairTypes {
   }
 
   slices(): Slice[] {
-    const counts = new Map<string, number>();
-    for (const { type } of this.#last.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
-    return orderedSlices(counts, CONNECTION_TYPE_ORDER);
+    const counts = new BoundedCounts(this.groups.maxTracked, CONNECTION_TYPE_ORDER);
+    for (const { type } of this.#last.values()) counts.add(type);
+    return counts.slices(CONNECTION_TYPE_ORDER, this.groups.maxShown);
   }
 }
 
@@ -223,7 +245,8 @@ export class PanelAccumulator {
   readonly #loginPoints: Reservoir;
   readonly #pairs: PairTypes;
   readonly #stages = STAGE_BARS.map(() => new MeanAcc());
-  readonly #loginResults = new Map<string, number>();
+  readonly #loginResults: BoundedCounts;
+  readonly #maxGroups: number;
 
   constructor(range: TimeRange, limits: PanelLimits = DEFAULT_PANEL_LIMITS) {
     if (!(limits.maxPoints >= 1) || !(limits.maxPairs >= 1)) {
@@ -233,7 +256,13 @@ export class PanelAccumulator {
     this.#syncPoints = new Reservoir(limits.maxPoints);
     this.#totalPoints = new Reservoir(limits.maxPoints);
     this.#loginPoints = new Reservoir(limits.maxPoints);
-    this.#pairs = new PairTypes(limits.maxPairs);
+    const groups = groupLimits(limits);
+    if (!(groups.maxShown >= 1) || !(groups.maxTracked >= 1)) {
+      throw new RangeError('panel limits must be at least 1');
+    }
+    this.#pairs = new PairTypes(limits.maxPairs, groups);
+    this.#loginResults = new BoundedCounts(groups.maxTracked, LOGIN_RESULT_ORDER);
+    this.#maxGroups = groups.maxShown;
   }
 
   /** Adds one sample; samples outside the range or without a timestamp are ignored. */
@@ -261,16 +290,16 @@ export class PanelAccumulator {
         const type = sample.tags.connection_type;
         // NetBird's Flux query drops rows without these tags when it groups by them.
         if (pair && type && sample.timestampNs !== undefined) {
-          this.#pairs.add(pair, sample.timestampNs, type);
+          this.#pairs.add(pair, sample.timestampNs, displayLabel(type));
         }
         return;
       }
       case 'netbird_login': {
         const v = field(sample, 'duration_seconds');
         if (v === undefined) return;
-        const result = sample.tags.result || 'unknown';
+        const result = displayLabel(sample.tags.result || 'unknown');
         this.#loginPoints.add({ t, v, group: result });
-        this.#loginResults.set(result, (this.#loginResults.get(result) ?? 0) + 1);
+        this.#loginResults.add(result);
         return;
       }
     }
@@ -278,6 +307,7 @@ export class PanelAccumulator {
 
   result(): DashboardData {
     const overflow = this.#pairs.overflow;
+    const logins = this.#loginResults.slices(LOGIN_RESULT_ORDER, this.#maxGroups);
     return {
       range: this.#range,
       syncDurationExtremes: this.#syncExtremes.result(),
@@ -290,8 +320,8 @@ export class PanelAccumulator {
         count: this.#stages[i]?.count ?? 0,
       })),
       totalConnectionTime: this.#totalPoints.result(),
-      loginDuration: this.#loginPoints.result(),
-      loginSuccessVsFailure: orderedSlices(this.#loginResults, LOGIN_RESULT_ORDER),
+      loginDuration: groupPointsAsSlices(this.#loginPoints.result(), logins),
+      loginSuccessVsFailure: logins,
       ...(overflow > 0
         ? {
             truncated: `ICE vs Relay: ${overflow} samples of pairs beyond the ${this.#pairs.maxPairs}-pair limit are not counted`,
