@@ -27,8 +27,11 @@ export const ALLOWED_IMPORTS: Readonly<Record<Layer, readonly Layer[]>> = {
   config: ['config'],
 };
 
-/** Layers whose files must stay pure: no Node.js built-in module at all. */
-export const NO_NODE_BUILTINS: readonly Layer[] = ['protocol'];
+/**
+ * Layers whose files must stay pure, so any runtime and either side can load them: no Node.js
+ * built-in module at all. Config reads only the env object it is handed.
+ */
+export const NO_NODE_BUILTINS: readonly Layer[] = ['protocol', 'config'];
 
 /** Built-ins that listen for connections: the client entry must never load them. */
 export const SERVER_MODULES: readonly string[] = ['http', 'https', 'http2', 'net', 'dgram'];

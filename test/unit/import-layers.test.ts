@@ -82,12 +82,12 @@ describe('the layer check itself', () => {
     ]);
   });
 
-  it('reports imports upwards, sideways and of built-ins in protocol/', () => {
+  it('reports imports upwards, sideways and of built-ins in protocol/ and config/', () => {
     const problems = layerViolations(
       graphOf({
         'protocol/schema.ts': "import { readFile } from 'node:fs';\nimport 'os';",
         'protocol/encode.ts': "import type { X } from '../exporters/push/sample-store.js';",
-        'config/env.ts': "import { SCHEMA } from '../protocol/schema.js';",
+        'config/env.ts': "import { SCHEMA } from '../protocol/schema.js';\nimport 'node:util';",
         'instrumentation/a.ts': "import { b } from '../exporters/b.js';",
         'exporters/b.ts': "export { a } from '../instrumentation/a.js';",
         'exporters/c.ts': "const s = await import('../ingest/server.js');",
@@ -103,6 +103,7 @@ describe('the layer check itself', () => {
       'protocol/schema.ts → os: protocol imports no Node.js built-in',
       'protocol/encode.ts → ../exporters/push/sample-store.js: protocol may not import exporters',
       'config/env.ts → ../protocol/schema.js: config may not import protocol',
+      'config/env.ts → node:util: config imports no Node.js built-in',
       'instrumentation/a.ts → ../exporters/b.js: instrumentation may not import exporters',
       'exporters/b.ts → ../instrumentation/a.js: exporters may not import instrumentation',
       'exporters/c.ts → ../ingest/server.js: exporters may not import ingest',
