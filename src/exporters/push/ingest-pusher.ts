@@ -8,6 +8,7 @@ import {
 } from '../send/batch-sender.js';
 import { type LineTransport, postLineProtocol } from '../send/http-transport.js';
 import { type Scheduler, systemScheduler } from '../send/scheduler.js';
+import { fetchUnref } from '../send/unref-fetch.js';
 import type { PushSettings } from './push-settings.js';
 import { type PushTarget, resolvePushTarget } from './push-target.js';
 import { RemoteConfigManager, type RemoteConfigSource } from './remote-config.js';
@@ -68,7 +69,7 @@ export interface IngestPusherOptions {
   random?: () => number;
   /** Timers and clock of the loop, retries and request timeouts. */
   scheduler?: Scheduler;
-  /** Default: a gzip POST with `fetch`. */
+  /** Default: a gzip POST with `fetch`, on a connection that does not hold the process open. */
   transport?: LineTransport;
 }
 
@@ -109,7 +110,9 @@ export class IngestPusher {
     this.#agent = options.agent;
     this.#tally = options.tally ?? new PushTally();
     this.#scheduler = options.scheduler ?? systemScheduler;
-    this.#transport = options.transport ?? postLineProtocol;
+    this.#transport =
+      options.transport ??
+      ((url, body, post) => postLineProtocol(url, body, { ...post, fetch: fetchUnref }));
     this.#remoteConfig =
       options.remoteConfig ??
       new RemoteConfigManager({

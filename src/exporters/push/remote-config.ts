@@ -6,6 +6,7 @@ import { type ParseResult, type PushConfig, parsePushConfig } from '../../protoc
 import { deadlineSignal } from '../send/deadline.js';
 import { readCapped } from '../send/http-transport.js';
 import { type Scheduler, systemScheduler } from '../send/scheduler.js';
+import { fetchUnref } from '../send/unref-fetch.js';
 
 export const DEFAULT_CONFIG_URL = 'https://ingest.netbird.io/config';
 /** The last good config is reused without a request while younger than this. */
@@ -85,7 +86,7 @@ export class RemoteConfigManager implements RemoteConfigSource {
     const deadline = deadlineSignal(this.#scheduler, this.#timeoutMs, signal);
     try {
       const response = await context.with(suppressTracing(context.active()), () =>
-        fetch(this.url, { signal: deadline.signal, redirect: 'follow' }),
+        fetchUnref(this.url, { signal: deadline.signal, redirect: 'follow' }),
       );
       if (response.status < 200 || response.status >= 300) {
         await response.body?.cancel().catch(() => {});

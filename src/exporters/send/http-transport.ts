@@ -20,6 +20,8 @@ export interface PostOptions {
   /** Cancels the request (stop, a deadline, the sender's request timeout). */
   signal?: AbortSignal;
   now?: () => number;
+  /** Default: the global `fetch`, looked up at each call. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 /** The signature of `postLineProtocol`, for senders that take the transport as a parameter. */
@@ -56,8 +58,9 @@ export async function postLineProtocol(
   try {
     const compressed = await gzip(Buffer.from(body, 'utf8'));
     // Our own requests must not show up as spans of the application's tracing.
+    const send = options.fetch ?? fetch;
     const response = await context.with(suppressTracing(context.active()), () =>
-      fetch(url, {
+      send(url, {
         method: 'POST',
         headers: {
           ...options.headers,
