@@ -45,6 +45,9 @@ export interface IngestOptions {
   shutdownTimeoutMs: number;
   upstreamTimeoutMs: number;
   upstreamGzip: boolean;
+  groupCommitLingerMs: number;
+  groupCommitMaxLines: number;
+  groupCommitMaxBytes: number;
   retryAfterSeconds: number;
   peerRatePerMinute: number;
   peerBurst: number;
@@ -261,6 +264,27 @@ export const INGEST_OPTIONS: OptionTable<IngestOptions> = {
     kind: goBool,
     default: true,
     help: 'Gzip writes to the database (InfluxDB 1.x limits bodies to 25 MB on the wire).',
+  },
+  groupCommitLingerMs: {
+    env: 'INGEST_GROUP_COMMIT_LINGER_MS',
+    flag: 'group-commit-linger-ms',
+    kind: wholeNumber(0),
+    default: 2,
+    help: 'Concurrent pushes are written to the database as one write; a push waits at most this long for others to join it (0: each push is its own write). Each client is still answered only once its lines are stored.',
+  },
+  groupCommitMaxLines: {
+    env: 'INGEST_GROUP_COMMIT_MAX_LINES',
+    flag: 'group-commit-max-lines',
+    kind: wholeNumber(1),
+    default: 20_000,
+    help: 'A combined write is sent once it holds this many lines.',
+  },
+  groupCommitMaxBytes: {
+    env: 'INGEST_GROUP_COMMIT_MAX_BYTES',
+    flag: 'group-commit-max-bytes',
+    kind: wholeNumber(1),
+    default: 4 * MiB,
+    help: 'A combined write is sent once it holds this many bytes of line protocol.',
   },
   retryAfterSeconds: {
     env: 'INGEST_RETRY_AFTER_SECONDS',

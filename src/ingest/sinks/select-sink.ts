@@ -1,5 +1,6 @@
 // Picks the sink from INFLUXDB_URL: `/api/v2/write` → v2, `/write` → v1, empty → embedded store.
 import { EmbeddedStore } from './embedded-store.js';
+import { GroupCommitSink } from './group-commit.js';
 import { createInfluxV1Sink, influxV1Target, isInfluxV1WriteUrl } from './influx-v1.js';
 import { createInfluxV2Sink, influxV2Target, isInfluxV2WriteUrl } from './influx-v2.js';
 import { type Sink, SinkConfigError, type SinkKind } from './sink.js';
@@ -9,6 +10,10 @@ export interface SinkSettings {
   readonly influxdbToken: string;
   readonly upstreamTimeoutMs: number;
   readonly upstreamGzip: boolean;
+  /** 0: every push is its own database write. */
+  readonly groupCommitLingerMs: number;
+  readonly groupCommitMaxLines: number;
+  readonly groupCommitMaxBytes: number;
   readonly dataDir: string;
   readonly retentionDays: number;
   readonly retentionBytes: number;
@@ -50,9 +55,9 @@ export async function openSink(settings: SinkSettings): Promise<Sink> {
   };
   switch (sinkKind(settings)) {
     case 'influxdb-v2':
-      return createInfluxV2Sink(settings.influxdbUrl.trim(), options);
+      return groupCommit(createInfluxV2Sink(settings.influxdbUrl.trim(), options), settings);
     case 'influxdb-v1':
-      return createInfluxV1Sink(settings.influxdbUrl.trim(), options);
+      return groupCommit(createInfluxV1Sink(settings.influxdbUrl.trim(), options), settings);
     case 'embedded':
       return EmbeddedStore.open({
         dataDir: settings.dataDir,
@@ -61,4 +66,14 @@ export async function openSink(settings: SinkSettings): Promise<Sink> {
         database: settings.storeDatabase,
       });
   }
+}
+
+/** A database pays a fixed cost per write: concurrent pushes share one, unless turned off. */
+function groupCommit(sink: Sink, settings: SinkSettings): Sink {
+  if (settings.groupCommitLingerMs <= 0) return sink;
+  return new GroupCommitSink(sink, {
+    lingerMs: settings.groupCommitLingerMs,
+    maxLines: settings.groupCommitMaxLines,
+    maxBytes: settings.groupCommitMaxBytes,
+  });
 }
