@@ -204,9 +204,47 @@ export function checkFieldValue(field: string, value: number): SchemaViolation |
  * allowlist refuses unknown keys).
  */
 export function checkTagShape(tag: string, value: string): SchemaViolation | undefined {
-  const shape = Object.hasOwn(TAG_SHAPES, tag) ? TAG_SHAPES[tag] : undefined;
+  const shape = tagShape(tag);
   if (shape === undefined || fitsShape(shape, value)) return undefined;
   return { kind: 'invalid tag value', tag, value, expected: describeShape(shape) };
+}
+
+/** The shape of a tag key's values, if it has one. */
+export function tagShape(tag: string): TagShape | undefined {
+  return Object.hasOwn(TAG_SHAPES, tag) ? TAG_SHAPES[tag] : undefined;
+}
+
+/**
+ * {@link checkTagShape} over the bytes b[start, end) of a value as written, escapes kept, for the
+ * ingest, which checks bytes without decoding them. The verdict is the same as for the decoded
+ * value: no shape but text allows a character an escape stands for, and text allows the
+ * backslash as well; bytes from 0x80 fit no shape, as non-ASCII characters do not. The loops are
+ * written out per shape so the character tests inline: this runs for every value pushed.
+ */
+export function bytesFitShape(shape: TagShape, b: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  switch (shape.kind) {
+    case 'one of':
+      for (const value of shape.values) if (sameCodes(value, b, start, n)) return true;
+      return false;
+    case 'name':
+      if (n === 0 || n > MAX_NAME_LENGTH) return false;
+      for (let i = start; i < end; i++) if (!isNameChar(b[i]!)) return false;
+      return true;
+    case 'id':
+      if (n !== 16) return n === 0 && shape.emptyAllowed;
+      for (let i = start; i < end; i++) if (!isLowerHex(b[i]!)) return false;
+      return true;
+    case 'text':
+      for (let i = start; i < end; i++) if (!isPrintableAscii(b[i]!)) return false;
+      return true;
+  }
+}
+
+function sameCodes(value: string, b: Uint8Array, start: number, n: number): boolean {
+  if (value.length !== n) return false;
+  for (let i = 0; i < n; i++) if (b[start + i] !== value.charCodeAt(i)) return false;
+  return true;
 }
 
 function fitsShape(shape: TagShape, value: string): boolean {

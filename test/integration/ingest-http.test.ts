@@ -139,9 +139,9 @@ describe('POST (ingest)', () => {
   it('stamps lines without a timestamp with the arrival time in the embedded store', async () => {
     const ingest = await start();
     const before = BigInt(Date.now()) * 1_000_000n;
-    expect((await push(ingest.url, 'netbird_sync,peer_id=abc duration_seconds=3\n')).status).toBe(
-      204,
-    );
+    expect(
+      (await push(ingest.url, `netbird_sync,peer_id=${PEER_ID} duration_seconds=3\n`)).status,
+    ).toBe(204);
     const store = ingest.server.sink as EmbeddedStore;
     const samples = [];
     for await (const s of store.readSamples()) samples.push(s);

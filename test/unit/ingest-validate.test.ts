@@ -10,12 +10,16 @@ import {
   MEASUREMENTS,
   type MeasurementName,
   type Sample,
+  tagShape,
 } from '../../src/protocol/schema.js';
 
 const TS = '1700000000000000000';
 const PEER = `netbird_peer_connection,deployment_type=selfhosted,connection_type=relay,attempt_type=initial,version=0.64.1,os=linux,arch=amd64,peer_id=0123456789abcdef,connection_pair_id=fedcba9876543210 connection_to_wg_handshake_seconds=0.25,signaling_to_connection_seconds=1.5,total_seconds=1.75 ${TS}`;
-const SYNC = `netbird_sync,deployment_type=cloud,version=0.64.1,os=darwin,arch=arm64,peer_id=abc duration_seconds=1.5 ${TS}`;
-const LOGIN = `netbird_login,deployment_type=cloud,result=success,version=0.64.1,os=windows,arch=amd64,peer_id=abc duration_seconds=0.8 ${TS}`;
+const ID = '0123456789abcdef';
+const SYNC = `netbird_sync,deployment_type=cloud,version=0.64.1,os=darwin,arch=arm64,peer_id=${ID} duration_seconds=1.5 ${TS}`;
+const LOGIN = `netbird_login,deployment_type=cloud,result=success,version=0.64.1,os=windows,arch=amd64,peer_id=${ID} duration_seconds=0.8 ${TS}`;
+/** SYNC's version: a free-text tag, so the tests of characters, escapes and length use it. */
+const VERSION = 'version=0.64.1';
 
 function ok(result: ValidationResult) {
   if (!result.ok) throw new Error(`expected valid, got: ${result.message}`);
@@ -41,7 +45,9 @@ describe("validateLineProtocol: the lines NetBird's Go ingest accepts and refuse
   });
 
   it('an extra tag on a sync line', () => {
-    const r = fail(validateLineProtocol(SYNC.replace(',peer_id=abc', ',peer_id=abc,evil_tag=x')));
+    const r = fail(
+      validateLineProtocol(SYNC.replace(`,peer_id=${ID}`, `,peer_id=${ID},evil_tag=x`)),
+    );
     expect(r.message).toContain('unknown tag');
     expect(r.message).toContain('evil_tag');
   });
@@ -72,17 +78,17 @@ describe("validateLineProtocol: the lines NetBird's Go ingest accepts and refuse
   });
 
   it('a tag value of 65 bytes is too long, 64 bytes is fine', () => {
-    const r = fail(validateLineProtocol(SYNC.replace('peer_id=abc', `peer_id=${'a'.repeat(65)}`)));
+    const r = fail(validateLineProtocol(SYNC.replace(VERSION, `version=${'a'.repeat(65)}`)));
     expect(r.message).toContain('tag value too long');
-    ok(validateLineProtocol(SYNC.replace('peer_id=abc', `peer_id=${'a'.repeat(64)}`)));
+    ok(validateLineProtocol(SYNC.replace(VERSION, `version=${'a'.repeat(64)}`)));
     // The bound is in UTF-8 bytes: 22 three-byte characters are 66 bytes.
     expect(
-      fail(validateLineProtocol(SYNC.replace('peer_id=abc', `peer_id=${'€'.repeat(22)}`))).reason,
+      fail(validateLineProtocol(SYNC.replace(VERSION, `version=${'€'.repeat(22)}`))).reason,
     ).toBe('tag value too long');
     // Escapes do not count: 32 escaped commas are 32 bytes of value.
     ok(
       validateLineProtocol(
-        SYNC.replace('peer_id=abc', `peer_id=${'\\,'.repeat(MAX_TAG_VALUE_BYTES / 2)}`),
+        SYNC.replace(VERSION, `version=${'\\,'.repeat(MAX_TAG_VALUE_BYTES / 2)}`),
       ),
     );
   });
@@ -151,9 +157,13 @@ describe('validateLineProtocol: what InfluxDB would refuse is refused', () => {
     ['leading plus', SYNC.replace('=1.5', '=+1'), 'invalid field value'],
     ['dot without digits', SYNC.replace('=1.5', '=1.'), 'invalid field value'],
     ['overflowing float', SYNC.replace('=1.5', '=1e400'), 'non-finite value'],
-    ['duplicate tag', SYNC.replace(',peer_id=abc', ',peer_id=abc,peer_id=def'), 'duplicate tag'],
+    [
+      'duplicate tag',
+      SYNC.replace(`,peer_id=${ID}`, `,peer_id=${ID},peer_id=${ID}`),
+      'duplicate tag',
+    ],
     ['duplicate field', SYNC.replace('=1.5', '=1.5,duration_seconds=2'), 'duplicate field'],
-    ['tag without =', SYNC.replace(',peer_id=abc', ',peer_id'), 'invalid tag'],
+    ['tag without =', SYNC.replace(`,peer_id=${ID}`, ',peer_id'), 'invalid tag'],
     ['field without =', SYNC.replace('duration_seconds=1.5', 'duration_seconds'), 'invalid field'],
     ['no fields', 'netbird_sync,os=linux', 'invalid line protocol'],
     ['only a measurement', 'netbird_sync', 'invalid line protocol'],
@@ -164,17 +174,13 @@ describe('validateLineProtocol: what InfluxDB would refuse is refused', () => {
     ['timestamp with plus', SYNC.replace(TS, `+${TS}`), 'invalid timestamp'],
     ['two spaces before the timestamp', SYNC.replace(` ${TS}`, `  ${TS}`), 'invalid timestamp'],
     ['something after the timestamp', `${SYNC} 5`, 'invalid timestamp'],
-    [
-      'backslash escaping nothing',
-      SYNC.replace('peer_id=abc', 'peer_id=a\\b'),
-      'invalid tag value',
-    ],
-    ['trailing backslash', SYNC.replace('peer_id=abc', 'peer_id=abc\\'), 'invalid tag value'],
-    ['escaped backslash', SYNC.replace('peer_id=abc', 'peer_id=a\\\\b'), 'invalid tag value'],
-    ['unescaped = in a tag value', SYNC.replace('peer_id=abc', 'peer_id=a=b'), 'invalid tag value'],
-    ['tab in a tag value', SYNC.replace('peer_id=abc', 'peer_id=a\tb'), 'invalid tag value'],
-    ['NUL in a tag value', SYNC.replace('peer_id=abc', 'peer_id=a\u0000b'), 'invalid tag value'],
-    ['DEL in a tag value', SYNC.replace('peer_id=abc', 'peer_id=a\u007fb'), 'invalid tag value'],
+    ['backslash escaping nothing', SYNC.replace(VERSION, 'version=a\\b'), 'invalid tag value'],
+    ['trailing backslash', SYNC.replace(VERSION, 'version=abc\\'), 'invalid tag value'],
+    ['escaped backslash', SYNC.replace(VERSION, 'version=a\\\\b'), 'invalid tag value'],
+    ['unescaped = in a tag value', SYNC.replace(VERSION, 'version=a=b'), 'invalid tag value'],
+    ['tab in a tag value', SYNC.replace(VERSION, 'version=a\tb'), 'invalid tag value'],
+    ['NUL in a tag value', SYNC.replace(VERSION, 'version=a\u0000b'), 'invalid tag value'],
+    ['DEL in a tag value', SYNC.replace(VERSION, 'version=a\u007fb'), 'invalid tag value'],
     ['escaped measurement', SYNC.replace('netbird_sync', 'netbird\\_sync'), 'unknown measurement'],
     ['escaped tag key', SYNC.replace('peer_id=', 'peer\\_id='), 'unknown tag'],
   ];
@@ -194,30 +200,32 @@ describe('validateLineProtocol: what InfluxDB would refuse is refused', () => {
       ['\u007f', 'invalid tag value'],
       ['=', 'invalid tag value'],
       ['\\', 'invalid tag value'],
+      // Valid UTF-8, but no tag's shape allows characters beyond ASCII.
+      ['é', 'invalid tag value'],
     ];
     for (let at = 0; at < value.length; at++) {
       for (const [ch, reason] of bad) {
         const line = SYNC.replace(
-          'peer_id=abc',
-          `peer_id=${value.slice(0, at)}${ch}${value.slice(at + 1)}`,
+          VERSION,
+          `version=${value.slice(0, at)}${ch}${value.slice(at + 1)}`,
         );
         expect(fail(validateLineProtocol(line)).reason, `${JSON.stringify(ch)} at ${at}`).toBe(
           reason,
         );
       }
-      for (const ch of ['é', '\\,', '\\ ', '~', '!']) {
+      for (const ch of ['\\,', '\\ ', '~', '!']) {
         const line = SYNC.replace(
-          'peer_id=abc',
-          `peer_id=${value.slice(0, at)}${ch}${value.slice(at + 1)}`,
+          VERSION,
+          `version=${value.slice(0, at)}${ch}${value.slice(at + 1)}`,
         );
         expect(ok(validateLineProtocol(line)).output).toBe(`${line}\n`);
       }
     }
     // Invalid UTF-8 anywhere in the value.
     for (let at = 0; at < value.length; at++) {
-      const [head, tail] = SYNC.split('peer_id=abc') as [string, string];
+      const [head, tail] = SYNC.split(VERSION) as [string, string];
       const bytes = Buffer.concat([
-        Buffer.from(`${head}peer_id=${value.slice(0, at)}`),
+        Buffer.from(`${head}version=${value.slice(0, at)}`),
         Buffer.from([0xff]),
         Buffer.from(`${value.slice(at + 1)}${tail}`),
       ]);
@@ -235,14 +243,16 @@ describe('validateLineProtocol: what InfluxDB would refuse is refused', () => {
   });
 
   it('keeps escaped commas, spaces and equals signs in tag values, byte for byte', () => {
-    const line = SYNC.replace('peer_id=abc', 'peer_id=a\\ b\\,c\\=d');
+    const line = SYNC.replace(VERSION, 'version=a\\ b\\,c\\=d');
     expect(ok(validateLineProtocol(line)).output).toBe(`${line}\n`);
-    expect(parseLine(line).tags.peer_id).toBe('a b,c=d');
+    expect(parseLine(line).tags.version).toBe('a b,c=d');
   });
 
-  it('accepts UTF-8 tag values and refuses invalid UTF-8 with the line number', () => {
+  it('refuses non-ASCII tag values by their shape, and invalid UTF-8 as such, with the line number', () => {
     const line = SYNC.replace('os=darwin', 'os=därwin€😀');
-    expect(ok(validateLineProtocol(Buffer.from(`${line}\n`))).output).toBe(`${line}\n`);
+    const shape = fail(validateLineProtocol(Buffer.from(`${SYNC}\n${line}\n`)));
+    expect(shape).toMatchObject({ reason: 'invalid tag value', line: 2 });
+    expect(shape.message).toContain('printable ASCII');
     const bad = Buffer.concat([
       Buffer.from(`${SYNC}\nnetbird_sync,os=`),
       Buffer.from([0xc3, 0x28]),
@@ -310,7 +320,7 @@ describe('validateLineProtocol: layout', () => {
 });
 
 describe('LineValidator: streaming gives the same answer as one piece', () => {
-  const body = `# header\n${PEER}\n${SYNC.replace('peer_id=abc', 'peer_id=')}\n\n${LOGIN.replace('os=windows', 'os=wïn\\ dows')}\r\n${SYNC}`;
+  const body = `# header\n${PEER}\n${SYNC.replace(`peer_id=${ID}`, 'peer_id=')}\n\n${LOGIN.replace('os=windows', 'os=win\\ dows')}\r\n${SYNC}`;
 
   it('for every split point of a body (valid and invalid)', () => {
     const whole = validateLineProtocol(body);
@@ -376,17 +386,32 @@ function summary(r: ValidationResult) {
 
 describe('validateLineProtocol and the client encoder agree', () => {
   const names = Object.keys(MEASUREMENTS) as MeasurementName[];
-  // Tag values as the encoder can write them: any text the encoder makes portable.
-  const tagValue = fc
-    .string({ unit: 'grapheme', maxLength: 12 })
-    .filter((v) => Buffer.byteLength(v) <= MAX_TAG_VALUE_BYTES);
+  // Tag values the client's check lets through, of each tag's shape: the encoder makes the
+  // free text (spaces, commas, `=`, backslashes) portable.
+  const chars = (set: string) => fc.constantFrom(...set);
+  const tagValue = (tag: string): fc.Arbitrary<string> => {
+    const shape = tagShape(tag);
+    switch (shape?.kind) {
+      case 'one of':
+        return fc.constantFrom(...shape.values);
+      case 'name':
+        return fc.string({ unit: chars('abcdefghijklmnopqrstuvwxyz0123456789_'), minLength: 1 });
+      case 'id':
+        return fc.string({ unit: chars('0123456789abcdef'), minLength: 16, maxLength: 16 });
+      default:
+        return fc.string({
+          unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+          maxLength: 24,
+        });
+    }
+  };
   const seconds = fc.double({ min: 0, max: MAX_DURATION_SECONDS, noNaN: true });
   const sampleArb: fc.Arbitrary<Sample> = fc.constantFrom(...names).chain((name) => {
     const schema = MEASUREMENTS[name];
     return fc.record({
       measurement: fc.constant(name),
       tags: fc
-        .record(Object.fromEntries(schema.tags.map((t) => [t, tagValue])), {
+        .record(Object.fromEntries(schema.tags.map((t) => [t, tagValue(t)])), {
           requiredKeys: [],
         })
         .map((tags) => tags as Record<string, string>),

@@ -10,6 +10,7 @@ import {
 } from '../../src/index.js';
 import {
   ATTEMPT_TYPES,
+  bytesFitShape,
   CONNECTION_TYPES,
   checkFieldValue,
   checkTag,
@@ -19,6 +20,7 @@ import {
   LOGIN_RESULTS,
   MAX_NAME_LENGTH,
   TAG_SHAPES,
+  tagShape,
   utf8Length,
 } from '../../src/protocol/schema.js';
 
@@ -272,6 +274,32 @@ describe('tag shapes', () => {
     expect(checkSample(sync({ duration_seconds: 1 }, { ...agent, peer_id: '' }))).toBeUndefined();
     // The length bound is checked first, so an over-long value says so.
     expect(checkTag(login, 'version', '€'.repeat(22), false)?.kind).toBe('tag value too long');
+  });
+
+  it('gives the ingest the same verdict over the bytes of a value as written, escapes kept', () => {
+    const value = fc.oneof(
+      printable,
+      nameText,
+      lowerHex,
+      withForeign(printable),
+      fc.constantFrom(...DEPLOYMENT_TYPES, ...LOGIN_RESULTS, 'a b', 'a,b', 'a=b', ''),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(TAG_SHAPES)),
+        value.filter((v) => !v.includes('\\')),
+        (tag, v) => {
+          // How a writer puts it on the wire: spaces, commas and `=` escaped.
+          const written = Buffer.from(v.replace(/[ ,=]/g, '\\$&'));
+          const shape = tagShape(tag)!;
+          expect(bytesFitShape(shape, written, 0, written.length)).toBe(
+            checkTagShape(tag, v) === undefined,
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('says what was expected', () => {

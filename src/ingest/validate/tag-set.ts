@@ -1,6 +1,7 @@
 // The tag set: `,key=value` pairs up to the first unescaped space. Keys must be the
-// measurement's, each at most once; values are checked for length, characters, escapes and
-// UTF-8, not against the enumerations (older Go clients send `connection_type=ice`).
+// measurement's, each at most once; values are checked for length, characters, escapes, UTF-8
+// and their tag's shape, the client's own check (open vocabularies by a name pattern, so an older
+// Go client's `connection_type=ice` still passes).
 import { isUtf8 } from 'node:buffer';
 import * as chars from '../../protocol/line-protocol/chars.js';
 import * as schema from '../../protocol/schema.js';
@@ -23,8 +24,25 @@ const {
   READ_ORDINARY,
   TAG_VALUE_BYTES,
 } = chars;
-const { checkTag, MAX_TAG_VALUE_BYTES } = schema;
+const { bytesFitShape, checkTag, MAX_TAG_VALUE_BYTES } = schema;
 const { findKey } = compiled;
+
+/**
+ * Each measurement's tag shapes, by tag index. Printable ASCII needs no second look: the scan
+ * refuses control bytes itself, and sends values with bytes from 0x80 to the full check.
+ */
+const SHAPES = new Map(
+  compiled.COMPILED.map(
+    (m) =>
+      [
+        m,
+        m.tags.map((tag) => {
+          const shape = schema.tagShape(tag);
+          return shape?.kind === 'text' ? undefined : shape;
+        }),
+      ] as const,
+  ),
+);
 const { fourOrdinaryTagBytes } = words;
 
 /**
@@ -38,6 +56,7 @@ const { fourOrdinaryTagBytes } = words;
 export function scanTagSet(s: LineScan, from: number): number {
   const { b, dv, end } = s;
   const m = s.measurement;
+  const shapes = SHAPES.get(m)!;
   const tagBytes = m.tagBytes;
   let i = from;
   let seen = 0;
@@ -86,7 +105,10 @@ export function scanTagSet(s: LineScan, from: number): number {
     if (e === v) {
       s.drops[s.dropped++] = i;
       s.drops[s.dropped++] = e;
-    } else if ((nonAscii || e - v > MAX_TAG_VALUE_BYTES) && !goodValue(s, t, v, e, nonAscii)) {
+    } else if (
+      (nonAscii || e - v > MAX_TAG_VALUE_BYTES || !fitsShape(shapes[t], b, v, e)) &&
+      !goodValue(s, t, v, e, nonAscii)
+    ) {
       return FAILED;
     }
     i = e;
@@ -95,8 +117,8 @@ export function scanTagSet(s: LineScan, from: number): number {
 }
 
 /**
- * A value b[v, e) with bytes from 0x80 or many bytes: UTF-8, and within the length bound once
- * unescaped. False (with the reason in `s`) when not.
+ * A value b[v, e) the fast checks above did not pass: UTF-8, within the length bound once
+ * unescaped, and of its tag's shape. False (with the reason in `s`) when not.
  */
 function goodValue(s: LineScan, t: number, v: number, e: number, nonAscii: boolean): boolean {
   const { b, measurement: m } = s;
@@ -104,16 +126,17 @@ function goodValue(s: LineScan, t: number, v: number, e: number, nonAscii: boole
     s.fail('invalid encoding', `invalid encoding: ${m.tags[t]} is not UTF-8`);
     return false;
   }
-  // Escapes only make the value shorter, so most values need no unescaping to be measured.
-  if (e - v > MAX_TAG_VALUE_BYTES) {
-    const value = b.toString('utf8', v, e).replace(/\\([ ,=])/g, '$1');
-    const violation = checkTag(m.schema, m.tags[t]!, value, false);
-    if (violation !== undefined) {
-      s.violation(violation);
-      return false;
-    }
+  const value = b.toString('utf8', v, e).replace(/\\([ ,=])/g, '$1');
+  const violation = checkTag(m.schema, m.tags[t]!, value, false);
+  if (violation !== undefined) {
+    s.violation(violation);
+    return false;
   }
   return true;
+}
+
+function fitsShape(shape: schema.TagShape | undefined, b: Buffer, v: number, e: number): boolean {
+  return shape === undefined || bytesFitShape(shape, b, v, e);
 }
 
 function badTagValue(s: LineScan, t: number, why: string): typeof FAILED {
