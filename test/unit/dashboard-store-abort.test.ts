@@ -63,6 +63,27 @@ describe('embedded store reads for the dashboard', () => {
     await expect(scan).rejects.toThrow('client gone');
   });
 
+  it('gives the event loop turns during a scan of a synchronous reader, and stops there', async () => {
+    let read = 0;
+    function* samples() {
+      for (let i = 0; i < 2_000_000; i++) {
+        read++;
+        yield {
+          measurement: 'netbird_sync',
+          tags: {},
+          fields: { duration_seconds: 1 },
+          timestampNs: BigInt(T_DAY + (i % 1000)) * 1_000_000n,
+        };
+      }
+    }
+    const controller = new AbortController();
+    const load = samplesSource('memory', () => samples()).load(later, undefined, controller.signal);
+    // Only a turn of the event loop lets this run (and a push be answered) before the end.
+    setImmediate(() => controller.abort(new Error('client gone')));
+    await expect(load).rejects.toThrow('client gone');
+    expect(read).toBeLessThan(2_000_000);
+  });
+
   it('passes the abort through a samples source over the store', async () => {
     const source = samplesSource('store', (range, signal) =>
       store.readSamples({ from: range.from, to: range.to + 1, signal }),

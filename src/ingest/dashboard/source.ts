@@ -20,18 +20,34 @@ export type ReadSamples = (
   signal?: AbortSignal,
 ) => AsyncIterable<Sample> | Iterable<Sample>;
 
+/** Longest stretch of scanning without a turn of the event loop, ms. */
+const SLICE_MS = 2;
+/** Samples between looks at the clock. */
+const SAMPLES_PER_LOOK = 64;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * A source over any sample reader (the ingest's embedded store): the panels are computed in
- * one streaming pass, so memory stays within the panel limits however much is stored.
+ * one streaming pass, so memory stays within the panel limits however much is stored. The scan
+ * gives the event loop a turn every couple of milliseconds, so pushes are answered while it
+ * runs and a request that went away is noticed (and its scan stopped) within one slice.
  */
 export function samplesSource(description: string, read: ReadSamples): DashboardSource {
   return {
     description,
     async load(range, limits = DEFAULT_PANEL_LIMITS, signal) {
       const acc = new PanelAccumulator(range, limits);
+      let sliceStart = performance.now();
+      let n = 0;
       for await (const sample of read(range, signal)) {
         signal?.throwIfAborted();
         acc.add(sample);
+        if (++n % SAMPLES_PER_LOOK === 0 && performance.now() - sliceStart >= SLICE_MS) {
+          await turn();
+          signal?.throwIfAborted();
+          sliceStart = performance.now();
+        }
       }
       return acc.result();
     },
