@@ -1,6 +1,7 @@
 // Group commit against real databases: concurrent pushes share one database write, yet each
 // client is answered only once its own lines are stored, a line the database refuses fails only
 // the client that sent it, and an outage during a combined write acknowledges nothing.
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   influxCreateDatabase,
@@ -42,6 +43,10 @@ function body(n: number, base = TS, step = 1n): string {
     lines.push(syncLine(base + BigInt(i) * step, String(n + i / 100), peer(n)));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function sendBody(url: string, text: string, gzip: boolean): Promise<Answer> {
+  return gzip ? push(url, gzipSync(text), { 'content-encoding': 'gzip' }) : push(url, text);
 }
 
 async function ingestTo(influxdbUrl: string, extra: Record<string, unknown> = {}) {
@@ -86,7 +91,9 @@ describe('group commit into InfluxDB 1.6', () => {
     // Each client looks in the database the moment its answer arrives.
     const seen = await Promise.all(
       Array.from({ length: CLIENTS }, async (_, n) => {
-        const answer = await push(ingest.url, body(n));
+        // Half the clients gzip: the combined write (over 64 KiB) is their own members with
+        // the plain pushes compressed between them.
+        const answer = await sendBody(ingest.url, body(n), n % 2 === 0);
         return { status: answer.status, stored: await influxCount(db, n) };
       }),
     );
@@ -162,7 +169,8 @@ describe('group commit into VictoriaMetrics (/api/v2/write)', () => {
     const seen = await Promise.all(
       Array.from({ length: 12 }, async (_, n) => {
         // A millisecond apart: VictoriaMetrics keeps milliseconds.
-        const answer = await push(ingest.url, body(n + 500, base, 1_000_000n));
+        // Every client gzips: the combined write is their members one after another.
+        const answer = await sendBody(ingest.url, body(n + 500, base, 1_000_000n), true);
         return { status: answer.status, stored: await samplesOf(n) };
       }),
     );

@@ -164,7 +164,7 @@ export class GroupCommitSink implements Sink {
     if (members.length === 1) return this.#alone(members[0] as Member, group.controller.signal);
     try {
       const signal = group.controller.signal;
-      const result = await this.#inner.write(combine(members, this.forwardsGzip === true), signal);
+      const result = await this.#inner.write(combine(members), signal);
       if (result === undefined) {
         for (const member of members) settle(member, undefined);
         return;
@@ -200,24 +200,17 @@ function settle(member: Member, result: WriteResult, error?: unknown): void {
   else member.reject(error);
 }
 
-/**
- * The pushes as one batch. Their gzip bodies, when every push has one, are the combined gzip:
- * gzip members one after another decode as one stream, their data concatenated.
- */
-export function combine(
-  members: readonly { readonly batch: LineBatch }[],
-  gzip: boolean,
-): LineBatch {
+/** The pushes as one batch; each stays a part, so its own gzip can be passed on. */
+export function combine(members: readonly { readonly batch: LineBatch }[]): LineBatch {
   const pieces: Buffer[] = [];
-  const zipped: Buffer[] = [];
+  const parts: LineBatch[] = [];
   let byteLength = 0;
   let lines = 0;
   for (const { batch } of members) {
     for (const piece of batch.pieces) pieces.push(piece);
     byteLength += batch.byteLength;
     lines += batch.lines;
-    if (batch.gzip !== undefined) zipped.push(batch.gzip);
+    parts.push(batch);
   }
-  const all = gzip && zipped.length === members.length;
-  return { pieces, byteLength, lines, ...(all && { gzip: Buffer.concat(zipped) }) };
+  return { pieces, byteLength, lines, parts };
 }

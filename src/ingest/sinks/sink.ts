@@ -14,6 +14,11 @@ export interface LineBatch {
    * pass it on instead of compressing the same bytes again.
    */
   readonly gzip?: Buffer;
+  /**
+   * The pushes this batch combines, in order, when several share one write: a sink that sends
+   * gzip can pass on each push's own {@link LineBatch.gzip}.
+   */
+  readonly parts?: readonly LineBatch[];
 }
 
 export interface Sink {

@@ -7,12 +7,9 @@
 // `max-series-per-database`) is not about the data: the lines it refused are counted and the rest
 // stored (store-around-limits.ts).
 //
-// With `gzip` on (the default), the body goes compressed: InfluxDB 1.x applies its
-// `max-body-size` (25 MB by default) to the bytes on the wire, so a 50 MiB batch only fits
-// compressed. The client's own gzip is passed on when it decodes to exactly the lines forwarded
-// (re-compressing was the largest CPU cost of the ingest); a batch the validator changed is
-// compressed again only from `gzipMinBytes` on, since a small push costs more to compress than
-// to send.
+// With `gzip` on (the default), each write is encoded as wire-encoding.ts chooses: plain when
+// small, gzip when large (InfluxDB 1.x limits bodies on the wire), the clients' own gzip passed
+// on wherever it stands for their lines (re-compressing was the largest CPU cost of the ingest).
 //
 // A kept-alive connection the upstream closed while it was idle fails the next request on it
 // before any answer; such a request is sent once more on a new connection instead of costing
@@ -25,10 +22,7 @@ import {
   type RequestOptions,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { urlToHttpOptions } from 'node:url';
-import { createGzip } from 'node:zlib';
 import { classifyStatus, parseRetryAfter } from '../../protocol/http-retry.js';
 import { parseLimitRefusal } from './influx-limit-error.js';
 import {
@@ -40,6 +34,7 @@ import {
   SinkUnavailableError,
 } from './sink.js';
 import { storeAroundLimits, type UpstreamAnswer } from './store-around-limits.js';
+import { encodeWire, planWire, type WireBody } from './wire-encoding.js';
 
 export interface HttpUpstreamOptions {
   readonly kind: Exclude<SinkKind, 'embedded'>;
@@ -49,7 +44,7 @@ export interface HttpUpstreamOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly gzip: boolean;
-  /** With `gzip`: batches changed by the validator are compressed from this size on. */
+  /** With `gzip`: writes are compressed from this size on (see wire-encoding.ts). */
   readonly gzipMinBytes?: number;
   /** Connections to the upstream at most (kept alive); further writes wait for one. */
   readonly maxSockets?: number;
@@ -57,7 +52,7 @@ export interface HttpUpstreamOptions {
   readonly maxResponseBytes?: number;
 }
 
-/** Below this a changed batch is sent uncompressed (a client push is a few KiB). */
+/** Below this a write is sent uncompressed (a client push is a few KiB). */
 export const DEFAULT_GZIP_MIN_BYTES = 64 * 1024;
 /** The ingest's default INGEST_MAX_CONCURRENT_REQUESTS: every push can have its connection. */
 const DEFAULT_MAX_SOCKETS = 64;
@@ -70,16 +65,6 @@ interface UpstreamResponse {
   body: string;
   retryAfter: string | undefined;
 }
-
-/** What goes on the wire: bytes ready to send, or pieces to compress on the way. */
-type WireBody =
-  | {
-      readonly kind: 'bytes';
-      readonly pieces: readonly Buffer[];
-      readonly length: number;
-      readonly gzip: boolean;
-    }
-  | { readonly kind: 'compress'; readonly pieces: readonly Buffer[] };
 
 /** Why a write was cut short by the sink itself. */
 type Cancel = 'timeout' | 'client gone';
@@ -156,7 +141,9 @@ export class HttpUpstreamSink implements Sink {
   /** One write on the wire, bounded by the timeout and the client staying: the answer. */
   async #exchange(batch: LineBatch, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     const { timeoutMs } = this.#options;
-    const body = this.#wireBody(batch);
+    const body = await encodeWire(
+      planWire(batch, { gzip: this.#options.gzip, gzipMinBytes: this.#gzipMinBytes }),
+    );
     const attempt: Attempt = { cancelled: undefined, request: undefined };
     const cancel = (why: Cancel) => {
       if (attempt.cancelled !== undefined) return;
@@ -197,24 +184,14 @@ export class HttpUpstreamSink implements Sink {
     this.#agent.destroy();
   }
 
-  #wireBody(batch: LineBatch): WireBody {
-    if (this.#options.gzip && batch.gzip !== undefined) {
-      return { kind: 'bytes', pieces: [batch.gzip], length: batch.gzip.length, gzip: true };
-    }
-    if (this.#options.gzip && batch.byteLength >= this.#gzipMinBytes) {
-      return { kind: 'compress', pieces: batch.pieces };
-    }
-    return { kind: 'bytes', pieces: batch.pieces, length: batch.byteLength, gzip: false };
-  }
-
   #post(body: WireBody, attempt: Attempt): Promise<UpstreamResponse> {
     if (attempt.cancelled !== undefined) return Promise.reject(CANCELLED);
     const headers: Record<string, string> = {
       'content-type': 'text/plain; charset=utf-8',
       ...this.#options.headers,
     };
-    if (body.kind === 'compress' || body.gzip) headers['content-encoding'] = 'gzip';
-    if (body.kind === 'bytes') headers['content-length'] = String(body.length);
+    if (body.gzip) headers['content-encoding'] = 'gzip';
+    headers['content-length'] = String(body.length);
     const limit = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     return new Promise<UpstreamResponse>((resolve, reject) => {
       let answered = false;
@@ -258,18 +235,12 @@ export class HttpUpstreamSink implements Sink {
           if (!res.complete && kept < limit) reject(new Error('upstream response cut off'));
         });
       });
-      if (body.kind === 'bytes') {
-        // One write for headers and a one-piece body; several pieces leave in one go too.
-        if (body.pieces.length === 1) req.end(body.pieces[0]);
-        else {
-          req.cork();
-          for (const piece of body.pieces) req.write(piece);
-          req.end();
-        }
-      } else {
-        // Only large changed batches get here: stream them through gzip.
-        const source = Readable.from(body.pieces, { objectMode: false });
-        pipeline(source, createGzip({ level: 1 }), req).catch(fail);
+      // One write for headers and a one-piece body; several pieces leave in one go too.
+      if (body.pieces.length === 1) req.end(body.pieces[0]);
+      else {
+        req.cork();
+        for (const piece of body.pieces) req.write(piece);
+        req.end();
       }
     });
   }

@@ -1,0 +1,83 @@
+// How a write goes on the wire, chosen per write. Compressing costs the ingest far more CPU than
+// sending a few KiB plainly over a LAN, so a write is sent plain below `gzipMinBytes`; from
+// there on it goes gzip, because InfluxDB 1.x applies its `max-body-size` (25 MB by default) to
+// the bytes on the wire. A client's own gzip body costs nothing to pass on, so it is used
+// wherever it stands for a push's lines: gzip members one after another decode as one stream of
+// their data concatenated, so a combined write is the clients' members with only the pushes that
+// have none (or were changed by the validator) compressed anew.
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { LineBatch } from './sink.js';
+
+const gzipAsync = promisify(gzipCallback);
+
+export interface EncodingPolicy {
+  /** Whether the database may be sent gzip at all. */
+  readonly gzip: boolean;
+  /** Below this many bytes of lines a write goes plain unless every push brought its gzip. */
+  readonly gzipMinBytes: number;
+}
+
+/** A stretch of a gzip body: a client's own member, or lines still to compress. */
+export type GzipMember =
+  | { readonly kind: 'zipped'; readonly bytes: Buffer }
+  | { readonly kind: 'compress'; readonly pieces: readonly Buffer[] };
+
+export type WirePlan =
+  | { readonly kind: 'plain'; readonly pieces: readonly Buffer[]; readonly length: number }
+  | { readonly kind: 'gzip'; readonly members: readonly GzipMember[] };
+
+/** Bytes ready to send. */
+export interface WireBody {
+  readonly pieces: readonly Buffer[];
+  readonly length: number;
+  readonly gzip: boolean;
+}
+
+/**
+ * The encoding of one write. Every push has its gzip: those, whatever the size (no work at
+ * all). Otherwise plain below the threshold, else gzip from the pushes' own members and new
+ * members for the rest, consecutive pushes without one compressed together.
+ */
+export function planWire(batch: LineBatch, policy: EncodingPolicy): WirePlan {
+  const plain: WirePlan = { kind: 'plain', pieces: batch.pieces, length: batch.byteLength };
+  if (!policy.gzip) return plain;
+  const parts = batch.parts ?? [batch];
+  if (parts.every((p) => p.gzip !== undefined)) {
+    return {
+      kind: 'gzip',
+      members: parts.map((p) => ({ kind: 'zipped', bytes: p.gzip as Buffer })),
+    };
+  }
+  if (batch.byteLength < policy.gzipMinBytes) return plain;
+  const members: GzipMember[] = [];
+  let pending: Buffer[] = [];
+  for (const part of parts) {
+    if (part.gzip === undefined) {
+      for (const piece of part.pieces) pending.push(piece);
+      continue;
+    }
+    if (pending.length > 0) members.push({ kind: 'compress', pieces: pending });
+    pending = [];
+    members.push({ kind: 'zipped', bytes: part.gzip });
+  }
+  if (pending.length > 0) members.push({ kind: 'compress', pieces: pending });
+  return { kind: 'gzip', members };
+}
+
+/** The plan's bytes; compression runs off the event loop (zlib's thread pool), at level 1. */
+export async function encodeWire(plan: WirePlan): Promise<WireBody> {
+  if (plan.kind === 'plain') return { pieces: plan.pieces, length: plan.length, gzip: false };
+  const pieces = await Promise.all(
+    plan.members.map((m) =>
+      m.kind === 'zipped'
+        ? m.bytes
+        : gzipAsync(m.pieces.length === 1 ? (m.pieces[0] as Buffer) : Buffer.concat(m.pieces), {
+            level: 1,
+          }),
+    ),
+  );
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  return { pieces, length, gzip: true };
+}
