@@ -1,16 +1,16 @@
-/**
- * The Grafana dashboards, as code: `npx tsx grafana/generate.ts` writes the JSON files in
- * grafana/dashboards/ from these definitions, and a test checks the committed files match, so
- * the queries Grafana runs are the ones the tests run against real backends.
- *
- * - InfluxQL: the eight panels of NetBird's reference dashboard, with the very queries the
- *   built-in dashboard runs (src/ingest/dashboard/influxql-queries.ts). InfluxDB 1.x, 2.x (v1
- *   compatibility API), 3.x.
- * - PromQL: the same questions for the OTel path (OTLP → collector → Prometheus, OTLP →
- *   VictoriaMetrics, or the Prometheus endpoint). Quantiles come from the histogram buckets;
- *   the connection total and its two stages are separate instruments, so no query has to
- *   filter a total out of a sum over stages.
- */
+// The Grafana dashboards, as code: `npx tsx grafana/generate.ts` writes the JSON files in
+// grafana/dashboards/ from these definitions, and a test checks the committed files match, so
+// the queries Grafana runs are the ones the tests run against real backends.
+//
+// - InfluxQL: the eight panels of NetBird's reference dashboard, with the very queries the
+//   built-in dashboard runs (src/ingest/dashboard/influxql-queries.ts) narrowed by the template
+//   variables, then percentiles, breakdowns and heatmaps. InfluxDB 1.x, 2.x (v1 compatibility
+//   API), 3.x.
+// - PromQL: the same questions for the OTel path (OTLP → collector → Prometheus, OTLP →
+//   VictoriaMetrics, or the Prometheus endpoint). Quantiles come from the histogram buckets;
+//   the connection total and its two stages are separate instruments, so no query has to
+//   filter a total out of a sum over stages.
+// - Sync phases, in both languages (grafana/sync-phases.ts).
 import { INFLUXQL_PANEL_QUERIES } from '../src/ingest/dashboard/influxql-queries.js';
 import {
   CONNECTION_TYPE_ORDER,
@@ -19,155 +19,47 @@ import {
   type PanelId,
 } from '../src/ingest/dashboard/panels.js';
 import { INSTRUMENTS } from '../src/instrumentation/otel-recorder.js';
+import { MEASUREMENT_NAMES, type MeasurementName } from '../src/protocol/schema.js';
+import * as influx from './influxql-panels.js';
+import { INFLUXQL_DATASOURCE } from './influxql-panels.js';
+import {
+  barGaugePanel,
+  categoryColours,
+  donutPanel,
+  type GridPos,
+  type Json,
+  linesPanel,
+  panel,
+  pointsPanel,
+  statPanel,
+} from './panel-kit.js';
+import * as prom from './promql-panels.js';
+import { filtered, PROMETHEUS_DATASOURCE, promSelectorOf, promTarget } from './promql-panels.js';
+import { syncPhasesInfluxql, syncPhasesPromql } from './sync-phases.js';
+import { influxFilter, influxVariables, promVariables } from './variables.js';
 
-export const INFLUXQL_DATASOURCE = { type: 'influxdb', uid: 'netbird-influxql' } as const;
-export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: 'netbird-prometheus' } as const;
+export { INFLUXQL_DATASOURCE } from './influxql-panels.js';
+export { PROMETHEUS_DATASOURCE, promSelector } from './promql-panels.js';
 
 type Datasource = typeof INFLUXQL_DATASOURCE | typeof PROMETHEUS_DATASOURCE;
-type Json = Record<string, unknown>;
-
-interface GridPos {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
+/** Where the first `FROM "netbird_…"` of a query reads (a subquery's, for ICE vs Relay). */
+function measurementOf(query: string): MeasurementName {
+  const m = /FROM "(netbird_\w+)"/.exec(query)?.[1];
+  const name = MEASUREMENT_NAMES.find((n) => n === m);
+  if (name === undefined) throw new Error(`no NetBird measurement in ${query}`);
+  return name;
 }
 
-const COLOR_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
-  ['ice_p2p', 'green'],
-  ['ice_turn', 'yellow'],
-  ['relay', 'blue'],
-  ['success', 'green'],
-  ['failure', 'red'],
-];
-
-function colorOverrides(names: readonly string[]): Json[] {
-  return COLOR_OVERRIDES.filter(([name]) => names.includes(name)).map(([name, color]) => ({
-    matcher: { id: 'byName', options: name },
-    properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }],
-  }));
-}
-
-const reduceLast = { calcs: ['lastNotNull'], fields: '', values: false };
-
-/** The fields every panel has; the `*Panel` functions below add the visualisation. */
-function panel(
-  id: number,
-  title: string,
-  type: string,
-  gridPos: GridPos,
-  description: string,
-  targets: Json[],
-): Json {
-  return { id, title, type, gridPos, description, targets };
-}
-
-function statPanel(p: Json, decimals = 1): Json {
-  return {
-    ...p,
-    fieldConfig: {
-      defaults: { unit: 's', decimals, color: { mode: 'thresholds' }, thresholds: greenOnly },
-      overrides: [],
-    },
-    options: {
-      reduceOptions: reduceLast,
-      textMode: 'value_and_name',
-      colorMode: 'value',
-      graphMode: 'none',
-      justifyMode: 'center',
-      orientation: 'auto',
-    },
-  };
-}
-
-const greenOnly = { mode: 'absolute', steps: [{ color: 'green', value: null }] };
-
-function pointsPanel(p: Json, groups: readonly string[] = []): Json {
-  return {
-    ...p,
-    fieldConfig: {
-      defaults: {
-        unit: 's',
-        color: { mode: 'palette-classic' },
-        custom: { drawStyle: 'points', pointSize: 5, showPoints: 'always', lineWidth: 0 },
-      },
-      overrides: colorOverrides(groups),
-    },
-    options: {
-      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
-      tooltip: { mode: 'single' },
-    },
-  };
-}
-
-function linesPanel(p: Json, groups: readonly string[] = []): Json {
-  return {
-    ...p,
-    fieldConfig: {
-      defaults: {
-        unit: 's',
-        color: { mode: 'palette-classic' },
-        custom: { drawStyle: 'line', lineWidth: 2, showPoints: 'auto', spanNulls: true },
-      },
-      overrides: colorOverrides(groups),
-    },
-    options: {
-      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
-      tooltip: { mode: 'multi' },
-    },
-  };
-}
-
-function donutPanel(p: Json, labels: readonly string[]): Json {
-  return {
-    ...p,
-    fieldConfig: {
-      defaults: { unit: 'short', color: { mode: 'palette-classic' } },
-      overrides: colorOverrides(labels),
-    },
-    options: {
-      pieType: 'donut',
-      reduceOptions: reduceLast,
-      legend: {
-        displayMode: 'table',
-        placement: 'right',
-        showLegend: true,
-        values: ['value', 'percent'],
-      },
-      tooltip: { mode: 'single' },
-    },
-  };
-}
-
-function barGaugePanel(p: Json): Json {
-  return {
-    ...p,
-    fieldConfig: {
-      defaults: {
-        unit: 's',
-        decimals: 2,
-        min: 0,
-        color: { mode: 'continuous-GrYlRd' },
-        thresholds: greenOnly,
-      },
-      overrides: [],
-    },
-    options: {
-      displayMode: 'gradient',
-      orientation: 'horizontal',
-      reduceOptions: reduceLast,
-      showUnfilled: true,
-      valueMode: 'color',
-      namePlacement: 'top',
-    },
-  };
+/** A built-in dashboard query narrowed by the template variables (all of them: the same). */
+export function withVariableFilters(query: string): string {
+  return query.split('$timeFilter').join(`$timeFilter${influxFilter(measurementOf(query))}`);
 }
 
 function influxTargets(id: PanelId, alias: string): Json[] {
   return INFLUXQL_PANEL_QUERIES[id].map((query, i) => ({
     refId: String.fromCharCode(65 + i),
     datasource: INFLUXQL_DATASOURCE,
-    query,
+    query: withVariableFilters(query),
     rawQuery: true,
     resultFormat: 'time_series',
     alias,
@@ -183,6 +75,7 @@ function dashboard(
   title: string,
   description: string,
   panels: Json[],
+  templating: Json[],
   extra: Json = {},
 ): Json {
   return {
@@ -198,7 +91,7 @@ function dashboard(
     graphTooltip: 1,
     time: { from: 'now-6h', to: 'now' },
     annotations: { list: [] },
-    templating: { list: [] },
+    templating: { list: templating },
     links: [],
     ...extra,
     panels: panels.map((p) => ({ datasource: datasourceOf(p), ...p })),
@@ -212,8 +105,32 @@ function datasourceOf(panel: Json): Datasource {
   return first.datasource;
 }
 
-export function influxqlDashboard(): Json {
-  const influxPanel = (
+/** Four panels side by side, then four more (two per row) below them. */
+function percentilePanels<Q>(
+  quantities: readonly Q[],
+  stat: (q: Q, id: number, g: GridPos) => Json,
+  lines: (q: Q, id: number, g: GridPos) => Json,
+  y: number,
+  firstId: number,
+): Json[] {
+  return [
+    ...quantities.map((q, i) => stat(q, firstId + i, { x: 6 * i, y, w: 6, h: 6 })),
+    ...quantities.map((q, i) =>
+      lines(q, firstId + quantities.length + i, {
+        x: 12 * (i % 2),
+        y: y + 6 + 8 * Math.floor(i / 2),
+        w: 12,
+        h: 8,
+      }),
+    ),
+  ];
+}
+
+/** Rows of the panels after NetBird's eight: percentiles, breakdowns, heatmaps. */
+const Y = { percentiles: 27, breakdowns: 49, heatmaps: 57 } as const;
+
+function influxReferencePanels(): Json[] {
+  const ref = (
     id: PanelId,
     n: number,
     type: string,
@@ -221,319 +138,298 @@ export function influxqlDashboard(): Json {
     description: string,
     alias: string,
   ) => panel(n, titleOf(id), type, gridPos, description, influxTargets(id, alias));
+  return [
+    statPanel(
+      ref(
+        'sync-duration-extremes',
+        1,
+        'stat',
+        { x: 0, y: 0, w: 6, h: 5 },
+        'Fastest and slowest management sync in the range',
+        '$col',
+      ),
+      'sync',
+    ),
+    statPanel(
+      ref(
+        'total-connection-time-extremes',
+        2,
+        'stat',
+        { x: 6, y: 0, w: 6, h: 5 },
+        'Shortest and longest time from first signal to first WireGuard handshake',
+        '$col',
+      ),
+      'connection',
+    ),
+    donutPanel(
+      ref(
+        'ice-vs-relay',
+        3,
+        'piechart',
+        { x: 12, y: 0, w: 6, h: 10 },
+        'Connection type of the last connection of each peer pair (connection_pair_id): reconnections and the two ends of a pair count once',
+        '$col',
+      ),
+      categoryColours(CONNECTION_TYPE_ORDER),
+    ),
+    donutPanel(
+      ref(
+        'login-success-vs-failure',
+        4,
+        'piechart',
+        { x: 18, y: 0, w: 6, h: 10 },
+        'Login attempts by result',
+        '$tag_result',
+      ),
+      categoryColours(LOGIN_RESULT_ORDER),
+    ),
+    barGaugePanel(
+      ref(
+        'connection-stage-durations',
+        5,
+        'bargauge',
+        { x: 0, y: 5, w: 12, h: 5 },
+        'Mean time of each connection stage',
+        '$col',
+      ),
+      'connection',
+    ),
+    pointsPanel(
+      ref(
+        'sync-duration',
+        6,
+        'timeseries',
+        { x: 0, y: 10, w: 12, h: 9 },
+        'Every management sync, one point each',
+        'sync',
+      ),
+      'sync',
+    ),
+    pointsPanel(
+      ref(
+        'total-connection-time',
+        7,
+        'timeseries',
+        { x: 12, y: 10, w: 12, h: 9 },
+        'Every connection attempt, one point each',
+        'total',
+      ),
+      'connection',
+    ),
+    pointsPanel(
+      ref(
+        'login-duration',
+        8,
+        'timeseries',
+        { x: 0, y: 19, w: 24, h: 8 },
+        'Every login attempt, by result',
+        '$tag_result',
+      ),
+      'login',
+      categoryColours(LOGIN_RESULT_ORDER),
+    ),
+  ];
+}
+
+export function influxqlDashboard(): Json {
+  const n = influx.INFLUX_QUANTITIES.length;
   return dashboard(
     'netbird-influxql-metrics',
     'NetBird Client Metrics (InfluxQL)',
-    'Timestamped NetBird client samples pushed through the ingest into InfluxDB. Every point is one event.',
+    'Timestamped NetBird client samples pushed through the ingest into InfluxDB. Every point is one event. The variables narrow every panel whose measurement has that tag (connection type and attempt type: the connection panels only). Percentiles are InfluxQL PERCENTILE (nearest rank).',
     [
-      statPanel(
-        influxPanel(
-          'sync-duration-extremes',
-          1,
-          'stat',
-          { x: 0, y: 0, w: 6, h: 5 },
-          'Fastest and slowest management sync in the range',
-          '$col',
-        ),
+      ...influxReferencePanels(),
+      ...percentilePanels(
+        influx.INFLUX_QUANTITIES,
+        influx.percentileStat,
+        influx.percentileLines,
+        Y.percentiles,
+        9,
       ),
-      statPanel(
-        influxPanel(
-          'total-connection-time-extremes',
-          2,
-          'stat',
-          { x: 6, y: 0, w: 6, h: 5 },
-          'Shortest and longest time from first signal to first WireGuard handshake',
-          '$col',
-        ),
-      ),
-      donutPanel(
-        influxPanel(
-          'ice-vs-relay',
-          3,
-          'piechart',
-          { x: 12, y: 0, w: 6, h: 10 },
-          'Connection type of the last connection of each peer pair (connection_pair_id): reconnections and the two ends of a pair count once',
-          '$col',
-        ),
-        CONNECTION_TYPE_ORDER,
-      ),
-      donutPanel(
-        influxPanel(
-          'login-success-vs-failure',
-          4,
-          'piechart',
-          { x: 18, y: 0, w: 6, h: 10 },
-          'Login attempts by result',
-          '$tag_result',
-        ),
-        LOGIN_RESULT_ORDER,
-      ),
-      barGaugePanel(
-        influxPanel(
-          'connection-stage-durations',
-          5,
-          'bargauge',
-          { x: 0, y: 5, w: 12, h: 5 },
-          'Mean time of each connection stage',
-          '$col',
-        ),
-      ),
-      pointsPanel(
-        influxPanel(
-          'sync-duration',
-          6,
-          'timeseries',
-          { x: 0, y: 10, w: 12, h: 9 },
-          'Every management sync, one point each',
-          'sync',
-        ),
-      ),
-      pointsPanel(
-        influxPanel(
-          'total-connection-time',
-          7,
-          'timeseries',
-          { x: 12, y: 10, w: 12, h: 9 },
-          'Every connection attempt, one point each',
-          'total',
-        ),
-      ),
-      pointsPanel(
-        influxPanel(
-          'login-duration',
-          8,
-          'timeseries',
-          { x: 0, y: 19, w: 24, h: 8 },
-          'Every login attempt, by result',
-          '$tag_result',
-        ),
-        LOGIN_RESULT_ORDER,
-      ),
+      ...influx.breakdownPanels(Y.breakdowns, 9 + 2 * n),
+      ...influx.heatmapPanels(Y.heatmaps, 13 + 2 * n),
     ],
+    influxVariables(INFLUXQL_DATASOURCE),
   );
 }
 
-/**
- * Metric names differ by path: NetBird's Prometheus endpoint writes `netbird_sync_duration`,
- * an OTel collector's Prometheus exporter and VictoriaMetrics with
- * `-opentelemetry.usePrometheusNaming` add the unit (`netbird_sync_duration_seconds`), and
- * VictoriaMetrics' default OTLP ingestion keeps the dots (`netbird.sync.duration`). One
- * selector matches all three, so the dashboard works on every path.
- */
-export function promSelector(
-  instrument: string,
-  suffix: 'bucket' | 'count' | 'sum',
-  matchers = '',
-): string {
-  const name = instrument.split('.').join('[._]');
-  return `{__name__=~"${name}(_seconds)?_${suffix}"${matchers ? `, ${matchers}` : ''}}`;
-}
-
-const SYNC = INSTRUMENTS.sync;
 const CONN = INSTRUMENTS.connection;
 const STAGE = INSTRUMENTS.connectionStage;
 const LOGIN = INSTRUMENTS.login;
 const PHASE = INSTRUMENTS.syncPhase;
+const CONN_M = 'netbird_peer_connection';
 
-function promTarget(refId: string, expr: string, legendFormat: string, instant: boolean): Json {
-  return {
-    refId,
-    datasource: PROMETHEUS_DATASOURCE,
-    expr,
-    legendFormat,
-    instant,
-    range: !instant,
-    editorMode: 'code',
-  };
-}
-
-const quantile = (q: number, by: string, selector: string) =>
-  `histogram_quantile(${q}, sum by (${by}) (${selector}))`;
-const rateQuantile = (q: number, by: string, selector: string) =>
-  `histogram_quantile(${q}, sum by (${by}) (rate(${selector}[$__rate_interval])))`;
-
-/** One target per quantile, refIds A, B, … and legends p50, p95, …, as the quantile panels show. */
-function quantileTargets(
-  qs: readonly number[],
-  expr: (q: number) => string,
-  instant: boolean,
-): Json[] {
-  return qs.map((q, i) =>
-    promTarget(String.fromCharCode(65 + i), expr(q), `p${Math.round(q * 100)}`, instant),
-  );
+function promReferencePanels(): Json[] {
+  return [
+    donutPanel(
+      panel(
+        1,
+        'ICE vs Relay (attempts)',
+        'piechart',
+        { x: 0, y: 0, w: 6, h: 10 },
+        'Connection attempts by connection type (not deduplicated by peer pair)',
+        [
+          promTarget(
+            'A',
+            `topk(${prom.TOP_K}, sum by (connection_type) (${filtered(CONN, CONN_M, 'count')}))`,
+            '{{connection_type}}',
+            true,
+          ),
+        ],
+      ),
+      categoryColours(CONNECTION_TYPE_ORDER),
+    ),
+    donutPanel(
+      panel(
+        2,
+        'Login Success vs Failure',
+        'piechart',
+        { x: 6, y: 0, w: 6, h: 10 },
+        'Login attempts by result',
+        [
+          promTarget(
+            'A',
+            `sum by (result) (${filtered(LOGIN, 'netbird_login', 'count')})`,
+            '{{result}}',
+            true,
+          ),
+        ],
+      ),
+      categoryColours(LOGIN_RESULT_ORDER),
+    ),
+    barGaugePanel(
+      panel(
+        3,
+        'Connection Stage Durations (avg)',
+        'bargauge',
+        { x: 12, y: 0, w: 12, h: 5 },
+        'Mean time of each connection stage: histogram sum / count',
+        [
+          promTarget(
+            'A',
+            `sum by (stage) (${filtered(STAGE, CONN_M, 'sum')}) / sum by (stage) (${filtered(STAGE, CONN_M, 'count')})`,
+            '{{stage}}',
+            true,
+          ),
+        ],
+      ),
+      'connection',
+    ),
+    barGaugePanel(
+      panel(
+        4,
+        'Sync Phases p95',
+        'bargauge',
+        { x: 12, y: 5, w: 12, h: 5 },
+        'Where sync time goes: p95 of each sync phase, histogram_quantile over the buckets (interpolated within a bucket); the sync phases dashboard has more',
+        [
+          promTarget(
+            'A',
+            `sort_desc(topk(20, histogram_quantile(0.95, sum by (le, phase) (${filtered(PHASE, 'netbird_sync_phase', 'bucket')}))))`,
+            '{{phase}}',
+            true,
+          ),
+        ],
+      ),
+      'syncPhase',
+    ),
+    linesPanel(
+      panel(
+        5,
+        'Total Connection Time p95 by Type',
+        'timeseries',
+        { x: 0, y: 10, w: 12, h: 9 },
+        `p95 of first signal to first handshake over everything the reporting clients recorded since they started, by connection type (${prom.TOP_K} at most). Cumulative, not per rate interval: most connections happen right after a client starts, and rate() loses the first observations of a new series. histogram_quantile over the buckets: interpolated within a bucket.`,
+        [
+          promTarget(
+            'A',
+            `topk(${prom.TOP_K}, histogram_quantile(0.95, sum by (le, connection_type) (${filtered(CONN, CONN_M, 'bucket')})))`,
+            '{{connection_type}}',
+            false,
+          ),
+        ],
+      ),
+      'connection',
+      's',
+      categoryColours(CONNECTION_TYPE_ORDER),
+    ),
+    linesPanel(
+      panel(
+        6,
+        'Login Duration p95 by Result',
+        'timeseries',
+        { x: 12, y: 10, w: 12, h: 9 },
+        'p95 of login time over everything the reporting clients recorded since they started, by result. Cumulative: a client logs in about once per start, a one-shot event that rate() windows miss. histogram_quantile over the buckets: interpolated within a bucket.',
+        [
+          promTarget(
+            'A',
+            `histogram_quantile(0.95, sum by (le, result) (${filtered(LOGIN, 'netbird_login', 'bucket')}))`,
+            '{{result}}',
+            false,
+          ),
+        ],
+      ),
+      'login',
+      's',
+      categoryColours(LOGIN_RESULT_ORDER),
+    ),
+  ];
 }
 
 export function promqlDashboard(): Json {
+  const n = prom.PROM_QUANTITIES.length;
   return dashboard(
     'netbird-promql-metrics',
     'NetBird Client Metrics (PromQL)',
-    'NetBird client histograms from the OTel path (OTLP or the Prometheus endpoint). Most panels cover everything the currently reporting clients recorded since they started (cumulative histograms), because logins and connections are sparse one-shot events that rate() windows lose; only the recurring sync duration is shown per rate interval. ICE vs Relay counts connection attempts: connection_pair_id is not an OTel attribute by default, so pairs are not deduplicated here (the InfluxQL dashboard does that).',
+    'NetBird client histograms from the OTel path (OTLP or the Prometheus endpoint). Most panels cover everything the currently reporting clients recorded since they started (cumulative histograms), because logins and connections are sparse one-shot events that rate() windows lose; only the recurring sync duration and the heatmaps are shown per rate interval. Percentiles are histogram_quantile over the buckets (interpolated within a bucket). ICE vs Relay counts connection attempts: connection_pair_id is not an OTel attribute by default, so pairs are not deduplicated here (the InfluxQL dashboard does that). The variables narrow every panel whose instrument has that attribute.',
     [
-      statPanel(
-        panel(
-          1,
-          'Sync Duration Quantiles',
-          'stat',
-          { x: 0, y: 0, w: 6, h: 5 },
-          'p50, p95 and p99 of management sync time, from the buckets',
-          quantileTargets(
-            [0.5, 0.95, 0.99],
-            (q) => quantile(q, 'le', promSelector(SYNC, 'bucket')),
-            true,
-          ),
-        ),
-        2,
-      ),
-      statPanel(
-        panel(
-          2,
-          'Total Connection Time Quantiles',
-          'stat',
-          { x: 6, y: 0, w: 6, h: 5 },
-          'p50, p95 and p99 from first signal to first WireGuard handshake',
-          quantileTargets(
-            [0.5, 0.95, 0.99],
-            (q) => quantile(q, 'le', promSelector(CONN, 'bucket')),
-            true,
-          ),
-        ),
-        2,
-      ),
-      donutPanel(
-        panel(
-          3,
-          'ICE vs Relay (attempts)',
-          'piechart',
-          { x: 12, y: 0, w: 6, h: 10 },
-          'Connection attempts by connection type (not deduplicated by peer pair)',
-          [
-            promTarget(
-              'A',
-              `sum by (connection_type) (${promSelector(CONN, 'count')})`,
-              '{{connection_type}}',
-              true,
-            ),
-          ],
-        ),
-        CONNECTION_TYPE_ORDER,
-      ),
-      donutPanel(
-        panel(
-          4,
-          'Login Success vs Failure',
-          'piechart',
-          { x: 18, y: 0, w: 6, h: 10 },
-          'Login attempts by result',
-          [
-            promTarget(
-              'A',
-              `sum by (result) (${promSelector(LOGIN, 'count')})`,
-              '{{result}}',
-              true,
-            ),
-          ],
-        ),
-        LOGIN_RESULT_ORDER,
-      ),
-      barGaugePanel(
-        panel(
-          5,
-          'Connection Stage Durations (avg)',
-          'bargauge',
-          { x: 0, y: 5, w: 12, h: 5 },
-          'Mean time of each connection stage: histogram sum / count',
-          [
-            promTarget(
-              'A',
-              `sum by (stage) (${promSelector(STAGE, 'sum')}) / sum by (stage) (${promSelector(STAGE, 'count')})`,
-              '{{stage}}',
-              true,
-            ),
-          ],
-        ),
-      ),
-      linesPanel(
-        panel(
-          6,
-          'Sync Duration (p50, p95)',
-          'timeseries',
-          { x: 0, y: 10, w: 12, h: 9 },
-          'Quantiles of sync time per rate interval (syncs recur, so rates work here)',
-          quantileTargets(
-            [0.5, 0.95],
-            (q) => rateQuantile(q, 'le', promSelector(SYNC, 'bucket')),
-            false,
-          ),
-        ),
-      ),
-      linesPanel(
-        panel(
-          7,
-          'Total Connection Time p95 by Type',
-          'timeseries',
-          { x: 12, y: 10, w: 12, h: 9 },
-          'p95 of first signal to first handshake over everything the reporting clients recorded since they started, by connection type. Cumulative, not per rate interval: most connections happen right after a client starts, and rate() loses the first observations of a new series.',
-          [
-            promTarget(
-              'A',
-              quantile(0.95, 'le, connection_type', promSelector(CONN, 'bucket')),
-              '{{connection_type}}',
-              false,
-            ),
-          ],
-        ),
-        CONNECTION_TYPE_ORDER,
-      ),
-      linesPanel(
-        panel(
-          8,
-          'Login Duration p95 by Result',
-          'timeseries',
-          { x: 0, y: 19, w: 12, h: 8 },
-          'p95 of login time over everything the reporting clients recorded since they started, by result. Cumulative: a client logs in about once per start, a one-shot event that rate() windows miss.',
-          [
-            promTarget(
-              'A',
-              quantile(0.95, 'le, result', promSelector(LOGIN, 'bucket')),
-              '{{result}}',
-              false,
-            ),
-          ],
-        ),
-        LOGIN_RESULT_ORDER,
-      ),
-      barGaugePanel(
-        panel(
-          9,
-          'Sync Phases p95',
-          'bargauge',
-          { x: 12, y: 19, w: 12, h: 8 },
-          'Where sync time goes: p95 of each sync phase',
-          [
-            promTarget(
-              'A',
-              `sort_desc(${quantile(0.95, 'le, phase', promSelector(PHASE, 'bucket'))})`,
-              '{{phase}}',
-              true,
-            ),
-          ],
-        ),
-      ),
+      ...promReferencePanels(),
+      ...percentilePanels(prom.PROM_QUANTITIES, prom.percentileStat, prom.percentileLines, 19, 7),
+      ...prom.breakdownPanels(19 + 22, 7 + 2 * n),
+      ...prom.heatmapPanels(19 + 30, 11 + 2 * n),
     ],
-    {
-      templating: {
-        list: [
-          // Grafana adds these label filters to every query (e.g. instance, service_name, version).
-          { name: 'filter', label: 'Filters', type: 'adhoc', datasource: PROMETHEUS_DATASOURCE },
-        ],
-      },
-    },
+    [
+      ...promVariables(PROMETHEUS_DATASOURCE, promSelectorOf),
+      // Grafana adds these label filters to every query (e.g. instance, service_name).
+      { name: 'filter', label: 'Filters', type: 'adhoc', datasource: PROMETHEUS_DATASOURCE },
+    ],
+  );
+}
+
+const phaseFrame =
+  (uid: string, title: string, description: string, extra: Json) =>
+  (panels: Json[], templating: Json[]) =>
+    dashboard(uid, title, description, panels, templating, extra);
+
+const PHASES_RANGE = { time: { from: 'now-2d', to: 'now' } };
+
+export function syncPhasesInfluxqlDashboard(): Json {
+  return syncPhasesInfluxql(
+    phaseFrame(
+      'netbird-sync-phases-influxql',
+      'NetBird Sync Phases (where time goes, InfluxQL)',
+      'The phases of a management sync from the timestamped samples in InfluxDB: where the sync time goes, by phase and client version. Percentiles are InfluxQL PERCENTILE (nearest rank).',
+      PHASES_RANGE,
+    ),
+  );
+}
+
+export function syncPhasesPromqlDashboard(): Json {
+  return syncPhasesPromql(
+    phaseFrame(
+      'netbird-sync-phases-promql',
+      'NetBird Sync Phases (where time goes, PromQL)',
+      'The phases of a management sync from the OTel histogram netbird.sync.phase.duration: where the sync time goes, by phase and client version. Percentiles are histogram_quantile over the buckets (interpolated within a bucket).',
+      PHASES_RANGE,
+    ),
   );
 }
 
 export const DASHBOARD_FILES = {
   'netbird-influxql.json': influxqlDashboard,
   'netbird-promql.json': promqlDashboard,
+  'netbird-sync-phases-influxql.json': syncPhasesInfluxqlDashboard,
+  'netbird-sync-phases-promql.json': syncPhasesPromqlDashboard,
 } as const;
 
 export function renderDashboardFile(build: () => Json): string {

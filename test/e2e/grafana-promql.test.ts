@@ -1,8 +1,10 @@
-// Every query of the PromQL Grafana dashboard, run on demo data against the two real PromQL
-// backends of the OTel path: Prometheus scraping the demo's Prometheus endpoint, and
-// VictoriaMetrics receiving the demo's OTLP. Instant panels must return exactly what the
-// recorded samples imply (quantiles by Prometheus' bucket interpolation); rate panels must
-// return, per series the samples imply, quantiles within the occupied buckets.
+// Every query of the PromQL Grafana dashboards (client metrics and sync phases), run on demo data
+// against the two real PromQL backends of the OTel path: Prometheus scraping the demo's
+// Prometheus endpoint, and VictoriaMetrics receiving the demo's OTLP, with the template variables
+// at "All" and set to one value. Instant panels must return exactly what the recorded samples
+// imply (quantiles by Prometheus' bucket interpolation, shares and top-k groups computed here);
+// rate panels must return, per series the samples imply, quantiles within the occupied buckets,
+// and heatmaps one series per bucket bound.
 
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +15,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { DEMO_DEFAULTS } from '../../examples/demo/cli-options.js';
 import { type DemoRun, runDemo } from '../../examples/demo/demo.js';
 import { DURATION_BUCKETS_SECONDS } from '../../src/instrumentation/otel-recorder.js';
-import type { Sample } from '../../src/protocol/schema.js';
+import type { MeasurementName, Sample } from '../../src/protocol/schema.js';
 import {
   listenOnScrapeTarget,
   type PromSample,
@@ -23,6 +25,14 @@ import {
   vmQuery,
   waitFor,
 } from '../helpers/backend-clients.js';
+import {
+  checkTopK,
+  commonest,
+  groupBy,
+  interpolate,
+  selected,
+  type VariableValues,
+} from '../helpers/grafana-variables.js';
 import { cumulativeBuckets, histogramQuantile } from '../helpers/prom-histogram.js';
 
 interface Target {
@@ -30,14 +40,23 @@ interface Target {
   expr: string;
   legendFormat: string;
   instant: boolean;
+  format: string;
 }
 interface Panel {
   title: string;
   targets: Target[];
 }
-const dashboard = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../grafana/dashboards/netbird-promql.json'), 'utf8'),
-) as { panels: Panel[] };
+interface Dashboard {
+  uid: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; query?: string }> };
+}
+const DASHBOARDS = ['netbird-promql.json', 'netbird-sync-phases-promql.json'].map(
+  (file) =>
+    JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../grafana/dashboards', file), 'utf8'),
+    ) as Dashboard,
+);
 
 type Query = (promql: string) => Promise<PromSample[]>;
 
@@ -55,7 +74,8 @@ function withFilter(expr: string, matcher: string): string {
 }
 // Longer than the run, so rate windows during it span several scrapes or exports.
 const RATE_INTERVAL = '30s';
-const withGrafanaVars = (expr: string) => expr.split('$__rate_interval').join(RATE_INTERVAL);
+const withGrafanaVars = (expr: string, vars: VariableValues) =>
+  interpolate(expr, vars, { __rate_interval: RATE_INTERVAL }, true);
 
 async function rangeQuery(url: string, promql: string, start: number, end: number) {
   const body = new URLSearchParams({
@@ -80,81 +100,156 @@ async function rangeQuery(url: string, promql: string, start: number, end: numbe
 
 // ------------------------------------------------------------------ expectations from samples
 
+type Filtered = (m: MeasurementName) => Sample[];
 const of = (samples: readonly Sample[], m: string) => samples.filter((s) => s.measurement === m);
 const field = (samples: readonly Sample[], f: string) => samples.map((s) => s.fields[f] as number);
 const quantile = (q: number, values: readonly number[]) =>
   histogramQuantile(q, cumulativeBuckets(values, DURATION_BUCKETS_SECONDS));
-function groupBy(samples: readonly Sample[], tag: string): Map<string, Sample[]> {
-  const out = new Map<string, Sample[]>();
-  for (const s of samples) {
-    const key = s.tags[tag] ?? '';
-    out.set(key, [...(out.get(key) ?? []), s]);
-  }
-  return out;
-}
+const byTag = (samples: readonly Sample[], tag: string) =>
+  groupBy(samples, (s) => s.tags[tag] ?? '');
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const mapValues = <T>(m: Map<string, T[]>, f: (xs: T[]) => number) =>
+  new Map([...m].map(([k, v]) => [k, f(v)]));
+const STAGE_FIELDS: Record<string, string> = {
+  signaling_to_connection: 'signaling_to_connection_seconds',
+  connection_to_wg_handshake: 'connection_to_wg_handshake_seconds',
+};
 
-/** Expected instant results: label value (or '' without a label) → value. */
+/** The label a target's legend shows (`{{stage}}` → stage), '' for none. */
+const legendLabel = (t: Target) => /\{\{(\w+)\}\}/.exec(t.legendFormat)?.[1] ?? '';
+/** What a percentile panel's target shows: `p95` → 0.95, `count` → 'count'. */
+function shown(t: Target): number | 'count' {
+  const m = /(p(\d+)|count)$/.exec(t.legendFormat);
+  if (m?.[1] === 'count') return 'count';
+  if (m?.[2] === undefined) throw new Error(`no quantile in legend ${t.legendFormat}`);
+  return Number(m[2]) / 100;
+}
+
+/** The values of a percentile quantity by the label that splits it ('' for none). */
+const QUANTITY: Record<string, (s: Filtered) => Map<string, number[]>> = {
+  'Total Connection Time': (s) =>
+    new Map([['', field(s('netbird_peer_connection'), 'total_seconds')]]),
+  'Connection Stages': (s) =>
+    new Map(
+      Object.entries(STAGE_FIELDS).map(([stage, f]) => [
+        stage,
+        field(s('netbird_peer_connection'), f),
+      ]),
+    ),
+  'Sync Duration': (s) => new Map([['', field(s('netbird_sync'), 'duration_seconds')]]),
+  'Login Duration': (s) => new Map([['', field(s('netbird_login'), 'duration_seconds')]]),
+};
+
+function shareBy(samples: Sample[], tag: string, isPart: (s: Sample) => boolean) {
+  return mapValues(byTag(samples, tag), (ss) => ss.filter(isPart).length / ss.length);
+}
+
+const phaseValues = (s: Filtered) =>
+  new Map(
+    [...byTag(s('netbird_sync_phase'), 'phase')].map(([k, v]) => [k, field(v, 'duration_seconds')]),
+  );
+
+/** Expected instant results: label value (or '' without a label) → value; topk bounds some. */
 function expectedInstant(
   panel: string,
-  refId: string,
-  samples: readonly Sample[],
-): Map<string, number> {
-  const conns = of(samples, 'netbird_peer_connection');
-  const sync = field(of(samples, 'netbird_sync'), 'duration_seconds');
-  const q = { A: 0.5, B: 0.95, C: 0.99 }[refId] ?? Number.NaN;
+  t: Target,
+  s: Filtered,
+): { values: Map<string, number>; topk?: number } {
+  const conns = s('netbird_peer_connection');
+  const quantityTitle = / p50 \/ p95 \/ p99$/.exec(panel) ? panel.replace(/ p50.*$/, '') : '';
+  const quantity = QUANTITY[quantityTitle];
+  if (quantity !== undefined) {
+    const what = shown(t);
+    return {
+      values: mapValues(quantity(s), (xs) => (what === 'count' ? xs.length : quantile(what, xs))),
+    };
+  }
   switch (panel) {
-    case 'Sync Duration Quantiles':
-      return new Map([['', quantile(q, sync)]]);
-    case 'Total Connection Time Quantiles':
-      return new Map([['', quantile(q, field(conns, 'total_seconds'))]]);
     case 'ICE vs Relay (attempts)':
-      return new Map([...groupBy(conns, 'connection_type')].map(([k, v]) => [k, v.length]));
+      return { values: mapValues(byTag(conns, 'connection_type'), (v) => v.length), topk: 10 };
     case 'Login Success vs Failure':
-      return new Map(
-        [...groupBy(of(samples, 'netbird_login'), 'result')].map(([k, v]) => [k, v.length]),
-      );
+      return { values: mapValues(byTag(s('netbird_login'), 'result'), (v) => v.length) };
     case 'Connection Stage Durations (avg)':
-      return new Map([
-        ['signaling_to_connection', mean(field(conns, 'signaling_to_connection_seconds'))],
-        ['connection_to_wg_handshake', mean(field(conns, 'connection_to_wg_handshake_seconds'))],
-      ]);
+      return {
+        values: new Map(
+          Object.entries(STAGE_FIELDS).map(([stage, f]) => [stage, mean(field(conns, f))]),
+        ),
+      };
     case 'Sync Phases p95':
-      return new Map(
-        [...groupBy(of(samples, 'netbird_sync_phase'), 'phase')].map(([k, v]) => [
-          k,
-          quantile(0.95, field(v, 'duration_seconds')),
-        ]),
-      );
+      return { values: mapValues(phaseValues(s), (xs) => quantile(0.95, xs)), topk: 20 };
+    case 'p95 Total Connection Time by Connection Type':
+      return {
+        values: mapValues(byTag(conns, 'connection_type'), (v) =>
+          quantile(0.95, field(v, 'total_seconds')),
+        ),
+        topk: 10,
+      };
+    case 'Relay Share by OS':
+      return { values: shareBy(conns, 'os', (c) => c.tags.connection_type === 'relay'), topk: 10 };
+    case 'Login Failure Rate by Version':
+      return {
+        values: shareBy(s('netbird_login'), 'version', (l) => l.tags.result === 'failure'),
+        topk: 10,
+      };
+    case 'Connections by Attempt Type':
+      return { values: mapValues(byTag(conns, 'attempt_type'), (v) => v.length), topk: 10 };
+    case 'Phase p50 / p95 / p99':
+      return {
+        values: mapValues(phaseValues(s), (xs) => quantile(shown(t) as number, xs)),
+        topk: 20,
+      };
+    case 'Phase Mean / p95 / Max': {
+      const of: Record<string, (xs: number[]) => number> = {
+        A: mean,
+        B: (xs) => quantile(0.95, xs),
+        // The upper bound of the highest occupied bucket.
+        C: (xs) => quantile(1, xs),
+        D: (xs) => xs.length,
+      };
+      return {
+        values: mapValues(phaseValues(s), of[t.refId] as (xs: number[]) => number),
+        topk: 20,
+      };
+    }
+    case 'Share of Sync Time per Phase': {
+      const phases = phaseValues(s);
+      const all = sum([...phases.values()].flat());
+      return { values: mapValues(phases, (xs) => sum(xs) / all), topk: 20 };
+    }
     default:
       throw new Error(`no expectation for instant panel ${panel}`);
   }
 }
 
-/** Expected series of a rate panel: label value → the values the series is made of. */
-function expectedRange(panel: string, samples: readonly Sample[]): Map<string, number[]> {
-  const conns = of(samples, 'netbird_peer_connection');
+/** Expected series of a range panel: label value → the values the series is made of. */
+function expectedRange(panel: string, s: Filtered): Map<string, number[]> {
+  const quantity = QUANTITY[panel.replace(/ Percentiles over Time$/, '')];
+  if (quantity !== undefined) return quantity(s);
+  const valuesBy = (m: MeasurementName, tag: string, f: string) =>
+    new Map([...byTag(s(m), tag)].map(([k, v]) => [k, field(v, f)]));
   switch (panel) {
-    case 'Sync Duration (p50, p95)':
-      return new Map([['', field(of(samples, 'netbird_sync'), 'duration_seconds')]]);
     case 'Total Connection Time p95 by Type':
-      return new Map(
-        [...groupBy(conns, 'connection_type')].map(([k, v]) => [k, field(v, 'total_seconds')]),
-      );
+      return valuesBy('netbird_peer_connection', 'connection_type', 'total_seconds');
     case 'Login Duration p95 by Result':
+      return valuesBy('netbird_login', 'result', 'duration_seconds');
+    case 'Sync Duration by Version (reference)':
+      return valuesBy('netbird_sync', 'version', 'duration_seconds');
+    case 'Total Connection Time Heatmap':
+    case 'Sync Duration Heatmap':
+      // One series per bucket bound, whatever the values.
       return new Map(
-        [...groupBy(of(samples, 'netbird_login'), 'result')].map(([k, v]) => [
-          k,
-          field(v, 'duration_seconds'),
-        ]),
+        [...DURATION_BUCKETS_SECONDS, Number.POSITIVE_INFINITY].map((le) => [String(le), []]),
       );
+    case 'Time per Phase':
+      return phaseValues(s);
     default:
       throw new Error(`no expectation for range panel ${panel}`);
   }
 }
 
-/** The label a target's legend shows (`{{stage}}` → stage), '' for none. */
-const legendLabel = (t: Target) => /\{\{(\w+)\}\}/.exec(t.legendFormat)?.[1] ?? '';
+/** A heatmap bucket's `le` label as a number's string, whatever the backend's spelling. */
+const leKey = (le: string) => String(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le));
 
 /** The bucket bounds around the values: a quantile from the buckets lies within them. */
 function bucketSpan(values: readonly number[]): [number, number] {
@@ -166,65 +261,140 @@ function bucketSpan(values: readonly number[]): [number, number] {
   return [below, above];
 }
 
-async function checkDashboard(backend: Backend, run: DemoRun, startedAt: number): Promise<number> {
-  let checked = 0;
-  for (const panel of dashboard.panels) {
-    for (const target of panel.targets) {
-      const expr = withGrafanaVars(withFilter(target.expr, backend.matcher));
-      const label = legendLabel(target);
-      if (target.instant) {
-        const got = await backend.instant(expr);
-        const expected = expectedInstant(panel.title, target.refId, run.samples);
-        expect(
-          new Set(got.map((r) => r.metric[label] ?? '')),
-          `${panel.title} ${target.refId}`,
-        ).toEqual(new Set(expected.keys()));
-        for (const r of got) {
-          const want = expected.get(r.metric[label] ?? '') as number;
-          expect(r.value, `${panel.title} ${target.refId} ${r.metric[label] ?? ''}`).toBeCloseTo(
-            want,
-            9,
-          );
-        }
-      } else {
-        const expected = expectedRange(panel.title, run.samples);
-        if (!expr.includes('rate(')) {
-          // Without rate(), the series is the quantile of everything recorded so far: now, that
-          // of all the samples.
-          const q = Number(/histogram_quantile\(([\d.]+)/.exec(expr)?.[1]);
-          const now = await backend.instant(expr);
-          expect(now.length, panel.title).toBe(expected.size);
-          for (const r of now) {
-            const own = expected.get(r.metric[label] ?? '') ?? [];
-            expect(r.value, `${panel.title} ${r.metric[label] ?? ''}`).toBeCloseTo(
-              quantile(q, own),
-              9,
-            );
-          }
-        }
-        const series = await rangeQuery(backend.url, expr, startedAt, Date.now());
-        expect(
-          new Set(series.map((s) => s.metric[label] ?? '')),
-          `${panel.title} ${target.refId}`,
-        ).toEqual(new Set(expected.keys()));
-        for (const s of series) {
-          const own = expected.get(s.metric[label] ?? '') ?? [];
-          const [lo, hi] = bucketSpan(own);
-          const values = s.values.map(([, v]) => Number(v)).filter((v) => Number.isFinite(v));
+const close = (actual: number, want: number, what: string) =>
+  expect(actual, what).toBeCloseTo(want, 9);
 
-          expect(values.length, `${panel.title} ${target.refId}: no finite value`).toBeGreaterThan(
-            0,
-          );
-          for (const v of values) {
-            expect(v, panel.title).toBeGreaterThanOrEqual(lo);
-            expect(v, panel.title).toBeLessThanOrEqual(hi);
-          }
-        }
+async function checkInstant(
+  backend: Backend,
+  panel: Panel,
+  target: Target,
+  expr: string,
+  s: Filtered,
+) {
+  const label = legendLabel(target);
+  const got = await backend.instant(expr);
+  const { values, topk } = expectedInstant(panel.title, target, s);
+  const what = `${panel.title} ${target.refId}`;
+  const gotMap = new Map(got.map((r) => [r.metric[label] ?? '', r.value]));
+  expect(gotMap.size, `${what}: one answer per group`).toBe(got.length);
+  if (topk === undefined) {
+    expect(new Set(gotMap.keys()), what).toEqual(new Set(values.keys()));
+    for (const [k, v] of gotMap) close(v, values.get(k) as number, `${what} ${k}`);
+  } else {
+    checkTopK(gotMap, values, topk, (a, w, k) => close(a, w, `${what} ${k}`));
+  }
+}
+
+async function checkRange(
+  backend: Backend,
+  panel: Panel,
+  target: Target,
+  expr: string,
+  s: Filtered,
+  startedAt: number,
+) {
+  const label = legendLabel(target);
+  const expected = expectedRange(panel.title, s);
+  const what = `${panel.title} ${target.refId}`;
+  const counts = target.format === 'heatmap' || panel.title === 'Time per Phase';
+  if (!counts && !expr.includes('rate(')) {
+    // Without rate(), the series is the quantile of everything recorded so far: now, that of
+    // all the samples.
+    const q = Number(/histogram_quantile\(([\d.]+)/.exec(expr)?.[1]);
+    const now = await backend.instant(expr);
+    expect(now.length, what).toBe(expected.size);
+    for (const r of now) {
+      const own = expected.get(r.metric[label] ?? '') ?? [];
+      close(r.value, quantile(q, own), `${what} ${r.metric[label] ?? ''}`);
+    }
+  }
+  const series = await rangeQuery(backend.url, expr, startedAt, Date.now());
+  const key = (m: Record<string, string>) =>
+    label === 'le' ? leKey(m.le ?? '') : (m[label] ?? '');
+  expect(new Set(series.map((x) => key(x.metric))), what).toEqual(new Set(expected.keys()));
+  let positive = 0;
+  for (const x of series) {
+    const values = x.values.map(([, v]) => Number(v)).filter((v) => Number.isFinite(v));
+    expect(values.length, `${what}: no finite value`).toBeGreaterThan(0);
+    if (counts) {
+      // Increases of counts and of summed seconds: never negative, and something happened.
+      for (const v of values) expect(v, what).toBeGreaterThanOrEqual(0);
+      positive += values.filter((v) => v > 0).length;
+      continue;
+    }
+    const [lo, hi] = bucketSpan(expected.get(key(x.metric)) ?? []);
+    for (const v of values) {
+      expect(v, what).toBeGreaterThanOrEqual(lo);
+      expect(v, what).toBeLessThanOrEqual(hi);
+    }
+  }
+  if (counts) expect(positive, `${what}: only zeros`).toBeGreaterThan(0);
+}
+
+/** Runs every target of both PromQL dashboards with the variables set to `vars`. */
+async function checkDashboard(
+  backend: Backend,
+  run: DemoRun,
+  startedAt: number,
+  vars: VariableValues,
+): Promise<number> {
+  let checked = 0;
+  for (const d of DASHBOARDS) {
+    // A dashboard without a variable leaves its tag alone.
+    const own = d.templating.list.map((v) => v.name);
+    const mine = Object.fromEntries(Object.entries(vars).filter(([k]) => own.includes(k)));
+    const s: Filtered = (m) => selected(run.samples, m, mine);
+    for (const panel of d.panels) {
+      for (const target of panel.targets) {
+        const expr = withGrafanaVars(withFilter(target.expr, backend.matcher), mine);
+        if (target.instant) await checkInstant(backend, panel, target, expr, s);
+        else await checkRange(backend, panel, target, expr, s, startedAt);
+        checked++;
       }
-      checked++;
     }
   }
   return checked;
+}
+
+/** The settings each backend is checked with: All, then single tag values. */
+function variableSettings(samples: readonly Sample[]): VariableValues[] {
+  const conn = 'netbird_peer_connection';
+  return [
+    {},
+    { os: commonest(samples, conn, 'os') },
+    { connection_type: 'relay' },
+    { version: commonest(samples, 'netbird_sync_phase', 'version') },
+  ];
+}
+
+/** Grafana's `label_values(selector, label)`: the label API with the selector as `match[]`. */
+async function checkVariables(url: string, matcher: string, samples: readonly Sample[]) {
+  for (const d of DASHBOARDS) {
+    for (const v of d.templating.list) {
+      if (v.type !== 'query') continue;
+      const [, selector, name] = /^label_values\((.*), (\w+)\)$/.exec(v.query ?? '') ?? [];
+      const match = withFilter(selector ?? '', matcher);
+      const res = await fetch(
+        `${url}/api/v1/label/${name}/values?${new URLSearchParams({ 'match[]': match })}`,
+        { signal: AbortSignal.timeout(10_000) },
+      );
+      const got = ((await res.json()) as { data: string[] }).data;
+      const source = /netbird\[\._\]sync\[\._\]duration/.test(selector ?? '')
+        ? 'netbird_sync'
+        : 'netbird_peer_connection';
+      const want = new Set(
+        samples.filter((x) => x.measurement === source).map((x) => x.tags[name ?? '']),
+      );
+      expect(new Set(got), `${d.uid} ${v.name}`).toEqual(want);
+    }
+  }
+}
+
+async function checkAll(backend: Backend, run: DemoRun, startedAt: number) {
+  await checkVariables(backend.url, backend.matcher, run.samples);
+  for (const vars of variableSettings(run.samples)) {
+    expect(await checkDashboard(backend, run, startedAt, vars)).toBe(targetCount());
+  }
 }
 
 async function demo(env: Record<string, string>, dataDir: string): Promise<DemoRun> {
@@ -267,7 +437,8 @@ async function untilComplete(query: Query, matcher: string, samples: readonly Sa
   );
 }
 
-const targetCount = () => dashboard.panels.reduce((n, p) => n + p.targets.length, 0);
+const targetCount = () =>
+  DASHBOARDS.reduce((n, d) => n + d.panels.reduce((k, p) => k + p.targets.length, 0), 0);
 
 describe('PromQL dashboard', () => {
   it('on Prometheus, scraping the demo with NB_METRICS_EXPORTER=prometheus', async () => {
@@ -301,9 +472,7 @@ describe('PromQL dashboard', () => {
       );
       const instant: Query = (q) => promQuery(prom, q);
       await untilComplete(instant, matcher, run.samples);
-      expect(await checkDashboard({ instant, url: prom, matcher }, run, startedAt)).toBe(
-        targetCount(),
-      );
+      await checkAll({ instant, url: prom, matcher }, run, startedAt);
     } finally {
       await run?.stop();
       await rm(dir, { recursive: true, force: true });
@@ -348,9 +517,7 @@ describe('PromQL dashboard', () => {
       );
       if (matcher === undefined) throw new Error('unreachable: waitFor returned nothing');
       await untilComplete(instant, matcher, run.samples);
-      expect(await checkDashboard({ instant, url: vm, matcher }, run, startedAt)).toBe(
-        targetCount(),
-      );
+      await checkAll({ instant, url: vm, matcher }, run, startedAt);
     } finally {
       await run?.stop();
       await rm(dir, { recursive: true, force: true });

@@ -8,8 +8,11 @@ import {
   INFLUXQL_DATASOURCE,
   PROMETHEUS_DATASOURCE,
 } from '../../grafana/dashboard-definitions.js';
+import { FILTER_TAGS } from '../../grafana/variables.js';
 import { INFLUXQL_PANEL_QUERIES } from '../../src/ingest/dashboard/influxql-queries.js';
 import { PANELS } from '../../src/ingest/dashboard/panels.js';
+import { INSTRUMENTS } from '../../src/instrumentation/otel-recorder.js';
+import { MEASUREMENTS } from '../../src/protocol/schema.js';
 import { parseYamlSubset, readYamlSubset, YamlSubsetError } from '../helpers/yaml-subset.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -25,6 +28,14 @@ interface Panel {
   id: number;
   title: string;
   type: string;
+  description?: string;
+  fieldConfig?: {
+    defaults: {
+      unit?: string;
+      color?: { mode: string };
+      thresholds?: { steps: Array<{ color: string; value: number | null }> };
+    };
+  };
   datasource: { type: string; uid: string };
   gridPos: { x: number; y: number; w: number; h: number };
   targets: Target[];
@@ -34,7 +45,14 @@ interface Dashboard {
   title: string;
   panels: Panel[];
   templating: {
-    list: Array<{ name: string; type: string; datasource?: { type: string; uid: string } }>;
+    list: Array<{
+      name: string;
+      type: string;
+      multi?: boolean;
+      includeAll?: boolean;
+      allValue?: string;
+      datasource?: { type: string; uid: string };
+    }>;
   };
 }
 interface Compose {
@@ -122,13 +140,21 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  it('InfluxQL: the eight reference panels, with the queries the built-in dashboard runs', () => {
+  it('InfluxQL: the eight reference panels, with the queries the built-in dashboard runs, narrowed by the variables', () => {
     const influx = dashboards.find((d) => d.uid === 'netbird-influxql-metrics');
-    expect(influx?.panels.map((p) => p.title).sort()).toEqual(PANELS.map((p) => p.title).sort());
+    const titles = influx?.panels.map((p) => p.title) ?? [];
+    for (const panel of PANELS) expect(titles).toContain(panel.title);
     for (const panel of PANELS) {
       const grafana = influx?.panels.find((p) => p.title === panel.title);
-      expect(grafana?.targets.map((t) => t.query)).toEqual(INFLUXQL_PANEL_QUERIES[panel.id]);
-      for (const t of grafana?.targets ?? []) expect(t.query).toContain('$timeFilter');
+      // Without the variable filters (all "All": the same answers), the built-in query.
+      const unfiltered = grafana?.targets.map((t) =>
+        (t.query ?? '').replace(/ AND "\w+" =~ \/\^\$\w+\$\//g, ''),
+      );
+      expect(unfiltered).toEqual(INFLUXQL_PANEL_QUERIES[panel.id]);
+      for (const t of grafana?.targets ?? []) {
+        expect(t.query).toContain('$timeFilter');
+        expect(t.query).toContain('"os" =~ /^$os$/');
+      }
     }
   });
 
@@ -138,7 +164,10 @@ describe('Grafana dashboards', () => {
     const quantiles = exprs.filter((e) => e.includes('histogram_quantile'));
     expect(quantiles.length).toBeGreaterThanOrEqual(6);
     for (const e of quantiles) expect(e).toMatch(/_bucket"/);
-    expect(prom?.templating.list.map((v) => v.type)).toEqual(['adhoc']);
+    expect(prom?.templating.list.map((v) => `${v.name}:${v.type}`)).toEqual([
+      ...FILTER_TAGS.map((t) => `${t}:query`),
+      'filter:adhoc',
+    ]);
   });
 
   it('PromQL: the connection total and its stages come from their own instruments', () => {
@@ -154,6 +183,170 @@ describe('Grafana dashboards', () => {
     for (const e of byStage) {
       expect(e).toContain(stage);
       expect(e).not.toContain(total);
+    }
+  });
+});
+
+describe('Grafana dashboards: filters, bounds and honest colours', () => {
+  const byUid = (uid: string) => dashboards.find((d) => d.uid === uid) as Dashboard;
+  const queryOf = (t: Target) => t.query ?? t.expr ?? '';
+  const clientDashboards = ['netbird-influxql-metrics', 'netbird-promql-metrics'].map(byUid);
+  const phaseDashboards = ['netbird-sync-phases-influxql', 'netbird-sync-phases-promql'].map(byUid);
+  const reference = new Set<string>(PANELS.map((p) => p.title));
+  const INSTRUMENT_MEASUREMENT: Record<string, keyof typeof MEASUREMENTS> = {
+    [INSTRUMENTS.connection]: 'netbird_peer_connection',
+    [INSTRUMENTS.connectionStage]: 'netbird_peer_connection',
+    [INSTRUMENTS.sync]: 'netbird_sync',
+    [INSTRUMENTS.syncPhase]: 'netbird_sync_phase',
+    [INSTRUMENTS.login]: 'netbird_login',
+  };
+  const applying = (m: keyof typeof MEASUREMENTS, tags: readonly string[]) =>
+    tags.filter((t) => (MEASUREMENTS[m].tags as readonly string[]).includes(t));
+
+  /** Each NetBird selector or FROM of a query, with the text that filters it. */
+  function sources(d: Dashboard, q: string): Array<[keyof typeof MEASUREMENTS, string]> {
+    if (d.uid.endsWith('influxql') || d.uid === 'netbird-influxql-metrics') {
+      // InfluxQL: each innermost FROM "netbird_…" with its WHERE.
+      return [...q.matchAll(/FROM "(netbird_\w+)" (WHERE [^)]*)/g)].map((m) => [
+        m[1] as keyof typeof MEASUREMENTS,
+        m[2] as string,
+      ]);
+    }
+    return [...q.matchAll(/\{__name__=~"([^"]+)"([^}]*)\}/g)].map((m) => {
+      const instrument = (m[1] as string)
+        .replace('(_seconds)?', '')
+        .replace(/_(bucket|count|sum)$/, '')
+        .split('[._]')
+        .join('.');
+      const measurement = INSTRUMENT_MEASUREMENT[instrument];
+      if (measurement === undefined) throw new Error(`unknown instrument ${instrument}`);
+      return [measurement, m[2] as string];
+    });
+  }
+
+  it('have a multi-select variable with "All" per tag, and filter every query by each that applies', () => {
+    for (const [ds, tags] of [
+      [clientDashboards, FILTER_TAGS],
+      [phaseDashboards, ['version']],
+    ] as const) {
+      for (const d of ds) {
+        const vars = d.templating.list.filter((v) => v.type === 'query');
+        expect(vars.map((v) => v.name)).toEqual([...tags]);
+        for (const v of vars)
+          expect([v.multi, v.includeAll, v.allValue]).toEqual([true, true, '.*']);
+        for (const p of d.panels) {
+          for (const t of p.targets) {
+            const found = sources(d, queryOf(t));
+            expect(found.length, `${p.title}: ${queryOf(t)}`).toBeGreaterThan(0);
+            for (const [m, filter] of found) {
+              for (const tag of tags) {
+                const influx = `"${tag}" =~ /^$${tag}$/`;
+                const promql = `${tag}=~"$${tag}"`;
+                const has = filter.includes(influx) || filter.includes(promql);
+                expect(has, `${d.uid} ${p.title}: ${m} by ${tag}`).toBe(
+                  applying(m, tags).includes(tag),
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('use only variables they define and Grafana built-ins', () => {
+    const builtins = ['timeFilter', '__interval', '__rate_interval'];
+    for (const d of dashboards) {
+      const defined = d.templating.list.map((v) => v.name);
+      for (const p of d.panels) {
+        for (const t of p.targets) {
+          for (const [, name] of queryOf(t).matchAll(/\$(\w+)/g)) {
+            expect([...builtins, ...defined], `${d.uid} ${p.title}`).toContain(name);
+          }
+        }
+      }
+    }
+  });
+
+  it('colour by fixed thresholds in seconds, so a slow value is never green', () => {
+    for (const d of dashboards) {
+      for (const p of d.panels) {
+        const defaults = p.fieldConfig?.defaults;
+        expect(String(defaults?.color?.mode), p.title).not.toMatch(/^continuous/);
+        if (p.type === 'heatmap' || p.type === 'piechart') continue;
+        expect(['s', 'percentunit'], `${d.uid} ${p.title}`).toContain(defaults?.unit);
+        const steps = defaults?.thresholds?.steps ?? [];
+        if (p.title === 'Time per Phase') continue; // stacked seconds of all clients: no judgement
+        expect(steps.length, `${d.uid} ${p.title}`).toBe(3);
+        expect(steps.map((s) => s.color)).toEqual(['green', 'yellow', 'red']);
+        const [, yellow, red] = steps.map((s) => s.value ?? 0);
+        expect(yellow, p.title).toBeGreaterThan(0);
+        expect(red, p.title).toBeGreaterThan(yellow ?? 0);
+        if (/Connection/.test(p.title) && defaults?.unit === 's')
+          expect([yellow, red]).toEqual([1, 5]);
+      }
+    }
+  });
+
+  it('say how percentiles are computed: nearest rank in InfluxQL, bucket interpolation in PromQL', () => {
+    for (const d of dashboards) {
+      for (const p of d.panels) {
+        const qs = p.targets.map(queryOf).join('\n');
+        if (/percentile\(/.test(qs)) expect(p.description, p.title).toMatch(/nearest rank/);
+        if (/histogram_quantile\(/.test(qs))
+          expect(`${p.description} ${d.uid}`, p.title).toMatch(/histogram_quantile/);
+      }
+    }
+    for (const d of clientDashboards) {
+      for (const q of [
+        'Total Connection Time',
+        'Connection Stages',
+        'Sync Duration',
+        'Login Duration',
+      ]) {
+        const stat = d.panels.find((p) => p.title === `${q} p50 / p95 / p99`);
+        const lines = d.panels.find((p) => p.title === `${q} Percentiles over Time`);
+        expect([stat?.type, lines?.type], `${d.uid} ${q}`).toEqual(['stat', 'timeseries']);
+        expect(stat?.targets.map(queryOf).join(' '), q).toMatch(/count/);
+      }
+      const heatmaps = d.panels.filter((p) => p.type === 'heatmap').map((p) => p.title);
+      expect(heatmaps).toEqual(['Total Connection Time Heatmap', 'Sync Duration Heatmap']);
+    }
+  });
+
+  it('bound every breakdown by a tag: top / SLIMIT in InfluxQL, topk in PromQL', () => {
+    const breakdowns = [
+      'p95 Total Connection Time by Connection Type',
+      'Relay Share by OS',
+      'Login Failure Rate by Version',
+      'Connections by Attempt Type',
+    ];
+    for (const d of [...clientDashboards, ...phaseDashboards]) {
+      const titles = d.panels.map((p) => p.title);
+      if (clientDashboards.includes(d)) expect(titles).toEqual(expect.arrayContaining(breakdowns));
+      for (const p of d.panels) {
+        if (reference.has(p.title)) continue;
+        for (const t of p.targets) {
+          const q = queryOf(t);
+          // A group per tag value (not per time, bucket or stage) must be bounded.
+          const groupsByTag = t.query
+            ? /GROUP BY (time\(\$__interval\), )?"\w+"/.test(q)
+            : /sum by \((le, )?(os|version|connection_type|attempt_type|phase)\)/.test(q);
+          if (groupsByTag) expect(q, `${d.uid} ${p.title}`).toMatch(/SLIMIT \d+|top\(|topk\(\d+/);
+        }
+      }
+    }
+  });
+
+  it('sync phases: a dashboard per query language, with the five panels', () => {
+    for (const d of phaseDashboards) {
+      expect(d.panels.map((p) => p.title)).toEqual([
+        'Time per Phase',
+        'Phase p50 / p95 / p99',
+        'Phase Mean / p95 / Max',
+        'Share of Sync Time per Phase',
+        'Sync Duration by Version (reference)',
+      ]);
     }
   });
 });
