@@ -48,6 +48,7 @@ export interface IngestOptions {
   groupCommitLingerMs: number;
   groupCommitMaxLines: number;
   groupCommitMaxBytes: number;
+  groupCommitMaxWrites: number;
   retryAfterSeconds: number;
   peerRatePerMinute: number;
   peerBurst: number;
@@ -285,6 +286,13 @@ export const INGEST_OPTIONS: OptionTable<IngestOptions> = {
     kind: wholeNumber(1),
     default: 4 * MiB,
     help: 'A combined write is sent once it holds this many bytes of line protocol.',
+  },
+  groupCommitMaxWrites: {
+    env: 'INGEST_GROUP_COMMIT_MAX_WRITES',
+    flag: 'group-commit-max-writes',
+    kind: wholeNumber(1),
+    default: 4,
+    help: 'Combined writes in flight to the database at most; while that many are, the next one keeps taking pushes (up to the bounds) past its linger.',
   },
   retryAfterSeconds: {
     env: 'INGEST_RETRY_AFTER_SECONDS',

@@ -163,6 +163,33 @@ describe('group commit', () => {
     expect(inner.calls.map((c) => c.text)).toEqual(['a v=1 1\n', 'bb v=11 1\n', 'cccc v=1111 1\n']);
   });
 
+  it('while maxWrites writes are in flight, a group past its linger keeps growing and goes when one is answered', async () => {
+    const inner = new FakeSink();
+    const sink = new GroupCommitSink(inner, { ...OPTIONS, maxWrites: 1 });
+    void sink.write(batch('a v=1 1\n'));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(inner.calls).toHaveLength(1);
+    void sink.write(batch('b v=1 1\n'));
+    await vi.advanceTimersByTimeAsync(20);
+    void sink.write(batch('c v=1 1\n'));
+    await vi.advanceTimersByTimeAsync(20);
+    expect(inner.calls).toHaveLength(1);
+    inner.calls[0]?.answer();
+    await settleMicrotasks();
+    expect(inner.calls.map((c) => c.text)).toEqual(['a v=1 1\n', 'b v=1 1\nc v=1 1\n']);
+  });
+
+  it('a group that reaches a bound goes even while maxWrites writes are in flight', async () => {
+    const inner = new FakeSink();
+    const sink = new GroupCommitSink(inner, { ...OPTIONS, maxLines: 2, maxWrites: 1 });
+    void sink.write(batch('a v=1 1\n'));
+    await vi.advanceTimersByTimeAsync(5);
+    void sink.write(batch('b v=1 1\n'));
+    void sink.write(batch('c v=1 1\n'));
+    await settleMicrotasks();
+    expect(inner.calls.map((c) => c.text)).toEqual(['a v=1 1\n', 'b v=1 1\nc v=1 1\n']);
+  });
+
   it('keeps each push a part of the combined batch, so its own gzip can be passed on', async () => {
     const inner = new FakeSink();
     const sink = new GroupCommitSink(inner, OPTIONS);
@@ -308,6 +335,7 @@ describe('group commit', () => {
       groupCommitLingerMs: 2,
       groupCommitMaxLines: 10,
       groupCommitMaxBytes: 100,
+      groupCommitMaxWrites: 2,
     };
     const grouped = await openSink(settings);
     expect(grouped).toBeInstanceOf(GroupCommitSink);

@@ -14,6 +14,11 @@ export interface GroupCommitOptions {
   readonly maxLines: number;
   /** A group is written once it holds this many (uncompressed) bytes. */
   readonly maxBytes: number;
+  /**
+   * Combined writes in flight at most: while that many are, a group whose linger is over keeps
+   * taking pushes (up to the bounds) and goes when one is answered. Undefined: no cap.
+   */
+  readonly maxWrites?: number;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a sink may resolve with nothing
@@ -44,7 +49,8 @@ interface Group {
  * Combines concurrent pushes into one database write: a database such as InfluxDB pays a large
  * fixed cost per write, so 64 writes of 50 lines cost it far more than one of 3,200. A push joins
  * the open group; the group is written once it holds `maxLines` lines or `maxBytes` bytes, or
- * `lingerMs` after its first push. Every push is answered only once the combined write is
+ * `lingerMs` after its first push (later while `maxWrites` combined writes are in flight: under
+ * load, groups grow instead of queueing). Every push is answered only once the combined write is
  * acknowledged, so 2xx still means stored. When the database refuses the combined write as a bad
  * request (or a limit keeps lines out), each push is written again on its own and answered for
  * its own lines: one client's bad line never fails another's. Writing a line twice is harmless, a
@@ -58,6 +64,8 @@ export class GroupCommitSink implements Sink {
   readonly #options: GroupCommitOptions;
   #open: Group | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The open group's linger is over: it goes as soon as a write may start. */
+  #due = false;
   readonly #writing = new Set<Promise<void>>();
   #closing = false;
 
@@ -104,7 +112,7 @@ export class GroupCommitSink implements Sink {
         signal.addEventListener('abort', member.onGone, { once: true });
       }
       if (group.lines >= maxLines || group.bytes >= maxBytes || this.#closing) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#options.lingerMs);
+      else this.#timer ??= setTimeout(() => this.#lingered(), this.#options.lingerMs);
     });
   }
 
@@ -128,16 +136,29 @@ export class GroupCommitSink implements Sink {
     return this.#open;
   }
 
+  #lingered(): void {
+    this.#timer = undefined;
+    this.#due = true;
+    if (this.#writing.size < (this.#options.maxWrites ?? Number.POSITIVE_INFINITY)) this.#flush();
+  }
+
+  /** A write was answered: a group that waited for it goes now. */
+  #answered(writing: Promise<void>): void {
+    this.#writing.delete(writing);
+    if (this.#due) this.#flush();
+  }
+
   #flush(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#due = false;
     const group = this.#open;
     this.#open = undefined;
     if (group === undefined || group.members.length === 0) return;
     group.sent = true;
     const writing = this.#commit(group);
     this.#writing.add(writing);
-    void writing.finally(() => this.#writing.delete(writing));
+    void writing.finally(() => this.#answered(writing));
   }
 
   /** A client went away: its push leaves a waiting group, or stops holding a write open. */
@@ -155,6 +176,7 @@ export class GroupCommitSink implements Sink {
     if (group.members.length === 0 && this.#open === group) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
+      this.#due = false;
       this.#open = undefined;
     }
   }

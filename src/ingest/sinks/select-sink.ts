@@ -14,6 +14,7 @@ export interface SinkSettings {
   readonly groupCommitLingerMs: number;
   readonly groupCommitMaxLines: number;
   readonly groupCommitMaxBytes: number;
+  readonly groupCommitMaxWrites: number;
   readonly dataDir: string;
   readonly retentionDays: number;
   readonly retentionBytes: number;
@@ -75,5 +76,6 @@ function groupCommit(sink: Sink, settings: SinkSettings): Sink {
     lingerMs: settings.groupCommitLingerMs,
     maxLines: settings.groupCommitMaxLines,
     maxBytes: settings.groupCommitMaxBytes,
+    maxWrites: settings.groupCommitMaxWrites,
   });
 }
