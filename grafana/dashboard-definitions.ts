@@ -259,7 +259,8 @@ const LOGIN = INSTRUMENTS.login;
 const PHASE = INSTRUMENTS.syncPhase;
 const CONN_M = 'netbird_peer_connection';
 
-function promReferencePanels(): Json[] {
+/** Counts by transport and by login result. */
+function promCountPanels(): Json[] {
   return [
     donutPanel(
       panel(
@@ -297,6 +298,12 @@ function promReferencePanels(): Json[] {
       ),
       categoryColours(LOGIN_RESULT_ORDER),
     ),
+  ];
+}
+
+function promReferencePanels(): Json[] {
+  return [
+    ...promCountPanels(),
     barGaugePanel(
       panel(
         3,
