@@ -20,6 +20,7 @@ import { type DemoData, lineProtocol, recordDemoFleet } from '../helpers/demo-da
 import {
   checkTopK,
   commonest,
+  commonestValues,
   groupBy,
   interpolate,
   nearestRank,
@@ -424,7 +425,7 @@ const CHECKS: Record<string, Check> = {
 const REFERENCE_TITLES: ReadonlySet<string> = new Set(PANELS.map((p) => p.title));
 const newPanels = (d: Dashboard) => d.panels.filter((p) => !REFERENCE_TITLES.has(p.title));
 
-/** One variable setting per tag, each its commonest value among connections (or syncs). */
+/** One variable setting per tag, each its commonest value among connections (or syncs), and a multi-value one. */
 function oneValueSettings(): VariableValues[] {
   const conn = 'netbird_peer_connection';
   return [
@@ -434,6 +435,8 @@ function oneValueSettings(): VariableValues[] {
     { arch: commonest(demo.samples, conn, 'arch') },
     { version: commonest(demo.samples, 'netbird_sync', 'version') },
     { deployment_type: commonest(demo.samples, conn, 'deployment_type') },
+    // Several values of one variable, and two variables at once.
+    { os: commonestValues(demo.samples, conn, 'os', 2), connection_type: ['ice_p2p', 'ice_turn'] },
   ];
 }
 
@@ -452,7 +455,7 @@ describe('InfluxQL dashboards on InfluxDB 1.6: percentiles, breakdowns, heatmaps
     }
   });
 
-  it('with each variable set to one value', async () => {
+  it('with each variable set to one value, and with several values', async () => {
     for (const vars of oneValueSettings()) {
       for (const p of newPanels(dashboard)) await (CHECKS[p.title] as Check)(p, vars);
     }

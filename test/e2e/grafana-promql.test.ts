@@ -28,6 +28,7 @@ import {
 import {
   checkTopK,
   commonest,
+  commonestValues,
   groupBy,
   interpolate,
   selected,
@@ -356,7 +357,7 @@ async function checkDashboard(
   return checked;
 }
 
-/** The settings each backend is checked with: All, then single tag values. */
+/** The settings each backend is checked with: All, single tag values, several values. */
 function variableSettings(samples: readonly Sample[]): VariableValues[] {
   const conn = 'netbird_peer_connection';
   return [
@@ -364,6 +365,7 @@ function variableSettings(samples: readonly Sample[]): VariableValues[] {
     { os: commonest(samples, conn, 'os') },
     { connection_type: 'relay' },
     { version: commonest(samples, 'netbird_sync_phase', 'version') },
+    { os: commonestValues(samples, conn, 'os', 2), attempt_type: ['initial', 'reconnection'] },
   ];
 }
 

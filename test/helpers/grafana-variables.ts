@@ -3,8 +3,8 @@
 // Grafana would and compute the expected answers from the samples themselves.
 import { MEASUREMENTS, type MeasurementName } from '../../src/protocol/schema.js';
 
-/** The tag variables of the dashboards; a missing one is "All". */
-export type VariableValues = Partial<Record<string, string>>;
+/** The tag variables of the dashboards: one value or several; a missing one is "All". */
+export type VariableValues = Partial<Record<string, string | readonly string[]>>;
 
 const TAG_VARIABLES = [
   'connection_type',
@@ -19,8 +19,8 @@ const TAG_VARIABLES = [
 const regexEscape = (v: string) => v.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
 
 /**
- * A query with the variables replaced: one value → that value regex-escaped (how Grafana formats
- * a value of a multi-select variable in a regex), unset → the variables' "All" value `.*`.
+ * A query with the variables replaced as Grafana formats a multi-select variable in a regex: one
+ * value → that value regex-escaped, several → `(a|b)`, unset → the variables' "All" value `.*`.
  * `escapeForPromString` doubles the backslashes, as Grafana's Prometheus datasource does for a
  * value that ends up inside a PromQL string.
  */
@@ -35,8 +35,12 @@ export function interpolate(
     if (!(TAG_VARIABLES as readonly string[]).includes(name)) return whole;
     const value = values[name];
     if (value === undefined) return '.*';
-    const escaped = regexEscape(value);
-    return escapeForPromString ? escaped.replace(/\\/g, '\\\\') : escaped;
+    const list = typeof value === 'string' ? [value] : value;
+    const one = (v: string) => {
+      const escaped = regexEscape(v);
+      return escapeForPromString ? escaped.replace(/\\/g, '\\\\') : escaped;
+    };
+    return list.length === 1 ? one(list[0] as string) : `(${list.map(one).join('|')})`;
   });
 }
 
@@ -55,20 +59,35 @@ export function selected<S extends TaggedSample>(
   return samples.filter(
     (s) =>
       s.measurement === measurement &&
-      Object.entries(values).every(([tag, v]) => !tags.includes(tag) || s.tags[tag] === v),
+      Object.entries(values).every(
+        ([tag, v]) =>
+          v === undefined ||
+          !tags.includes(tag) ||
+          (typeof v === 'string' ? [v] : v).includes(s.tags[tag] ?? ''),
+      ),
   );
 }
 
-/** The most frequent value of a tag among a measurement's samples. */
-export function commonest(samples: readonly TaggedSample[], measurement: string, tag: string) {
+/** The `n` most frequent values of a tag among a measurement's samples. */
+export function commonestValues(
+  samples: readonly TaggedSample[],
+  measurement: string,
+  tag: string,
+  n: number,
+): string[] {
   const counts = new Map<string, number>();
   for (const s of samples) {
     const v = s.tags[tag];
     if (s.measurement === measurement && v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
   }
-  const best = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
-  if (best === undefined) throw new Error(`no ${tag} in ${measurement}`);
-  return best[0];
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  if (ranked.length < n) throw new Error(`fewer than ${n} values of ${tag} in ${measurement}`);
+  return ranked.slice(0, n).map(([v]) => v);
+}
+
+/** The most frequent value of a tag among a measurement's samples. */
+export function commonest(samples: readonly TaggedSample[], measurement: string, tag: string) {
+  return commonestValues(samples, measurement, tag, 1)[0] as string;
 }
 
 /**
