@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findExecutable } from '../test/setup/backends.js';
+import { benchDashboardFlood } from './dashboard-flood.js';
 import { benchIngestThroughput } from './ingest-throughput.js';
 import { benchIngestValidation } from './ingest-validation.js';
 import { type BenchResult, formatResult, type Machine, machine } from './lib/report.js';
@@ -21,6 +22,7 @@ const BENCHMARKS: ReadonlyArray<{ id: number; run: (quick: boolean) => Promise<B
   { id: 4, run: benchIngestThroughput },
   { id: 5, run: benchFleetMemory },
   { id: 5, run: benchIngestMemory },
+  { id: 6, run: benchDashboardFlood },
 ];
 
 interface Results {
