@@ -174,6 +174,55 @@ describe('dashboard from InfluxDB 1.6 via InfluxQL', () => {
     }
   });
 
+  it('shows the other panels when the queries of one measurement run out of time', async () => {
+    // A fault a real server gives only under load: the login queries over a hundred thousand
+    // results answer too late (here: never), the others at once.
+    const partial = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => {
+        body += d;
+      });
+      req.on('end', () => {
+        const statements = (new URLSearchParams(body).get('q') ?? '').split(';\n');
+        if (statements.some((q) => q.includes('top('))) return;
+        const results = statements.map((q, i) => ({
+          statement_id: i,
+          series: q.includes('"result" = \'success\'')
+            ? [
+                {
+                  name: 'netbird_login',
+                  tags: { result: 'success' },
+                  columns: ['time', 'logins'],
+                  values: [[0, 12]],
+                },
+              ]
+            : q.includes('FROM "netbird_sync"') && q.includes('count(')
+              ? [{ name: 'netbird_sync', columns: ['time', 'n'], values: [[0, 3]] }]
+              : [],
+        }));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ results }));
+      });
+    });
+    await new Promise<void>((resolve) => partial.listen(0, '127.0.0.1', resolve));
+    const { port } = partial.address() as AddressInfo;
+    try {
+      const data = await influxqlSource({
+        url: `http://127.0.0.1:${port}`,
+        database: 'netbird',
+        timeoutMs: 300,
+      }).load({ from: 0, to: 1 });
+      expect(data.syncDurationExtremes.count).toBe(3);
+      expect(data.loginSuccessVsFailure).toEqual([{ label: 'success', count: 12 }]);
+      expect(data.truncated).toMatch(
+        /login points and other results could not be read: .*timeout/i,
+      );
+    } finally {
+      partial.closeAllConnections();
+      await new Promise<void>((resolve) => partial.close(() => resolve()));
+    }
+  });
+
   it('fails clearly when InfluxDB cannot be reached', async () => {
     const error = await influxqlSource({ url: 'http://127.0.0.1:9', database: db, timeoutMs: 2000 })
       .load({ from: 0, to: 1 })

@@ -106,7 +106,12 @@ export async function runInfluxql(
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   } catch (err) {
-    throw new InfluxqlError(`InfluxDB ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InfluxqlError(
+      `InfluxDB ${url}: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const text = await readBounded(res, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   if (!res.ok)
@@ -192,7 +197,6 @@ const RECENT_LOGINS = (n: number) =>
   `SELECT "duration_seconds" AS "login", "result" FROM "netbird_login" WHERE ${TIME_FILTER} ORDER BY time DESC LIMIT ${n}`;
 
 function pointSeries(pts: PlotPoint[], total: number | undefined, limit: number): PointSeries {
-  // Grouped queries get `limit` rows per group: keep the most recent `limit` overall.
   const kept = pts.length > limit ? pts.slice(pts.length - limit) : pts;
   return { points: kept, total: total ?? kept.length, selection: 'most recent' };
 }
@@ -200,6 +204,68 @@ function pointSeries(pts: PlotPoint[], total: number | undefined, limit: number)
 /** Appends `ORDER BY time DESC LIMIT n` to a raw point query (after its GROUP BY, if any). */
 function recent(query: string, limit: number): string {
   return `${query} ORDER BY time DESC LIMIT ${limit}`;
+}
+
+/** Positions in the statement list below, by the panels they feed. */
+const STATEMENT_GROUPS = [
+  { panels: 'sync panels', at: [0, 2, 10] },
+  { panels: 'connection panels', at: [1, 3, 4, 5, 6, 7, 11] },
+  // The known results apart: cheap whatever else is stored, so the donut keeps them.
+  { panels: 'login success and failure counts', at: [12] },
+  { panels: 'login points and other results', at: [8, 9, 13] },
+] as const;
+
+/** The request ran out of time (in fetch, or while its body was read). */
+function timedOut(error: unknown): boolean {
+  const name = (e: unknown) => (e instanceof Error ? e.name : undefined);
+  return (
+    name(error) === 'TimeoutError' || name((error as Error | undefined)?.cause) === 'TimeoutError'
+  );
+}
+
+/**
+ * Runs each group of statements as its own request, all at once: one measurement's cost (a
+ * hundred thousand login results make every login query slow) then delays only its own panels,
+ * and a group that runs out of time leaves its statements empty and says so. Any other failure,
+ * or every group timing out, fails the load (the database is unknown, unreachable or down).
+ */
+async function runGroups(
+  options: InfluxqlSourceOptions,
+  statements: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<{ results: Series[][]; failed: string[] }> {
+  const settled = await Promise.allSettled(
+    STATEMENT_GROUPS.map((g) =>
+      runInfluxql(
+        options,
+        g.at.map((i) => statements[i] as string),
+        signal,
+      ),
+    ),
+  );
+  signal?.throwIfAborted();
+  const results: Series[][] = statements.map(() => []);
+  const failed: string[] = [];
+  settled.forEach((outcome, k) => {
+    const group = STATEMENT_GROUPS[k] as (typeof STATEMENT_GROUPS)[number];
+    if (outcome.status === 'fulfilled') {
+      group.at.forEach((i, j) => {
+        results[i] = outcome.value[j] ?? [];
+      });
+    } else {
+      const reason =
+        outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+      failed.push(`${group.panels} could not be read: ${reason.slice(0, 300)}`);
+    }
+  });
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected' && !timedOut(outcome.reason)) throw outcome.reason;
+  }
+  const firstFailure = settled.find((o) => o.status === 'rejected');
+  if (failed.length === STATEMENT_GROUPS.length && firstFailure?.status === 'rejected') {
+    throw firstFailure.reason;
+  }
+  return { results, failed };
 }
 
 export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource {
@@ -231,7 +297,7 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
         `SELECT count("total_seconds") AS "n", count("signaling_to_connection_seconds") AS "s", count("connection_to_wg_handshake_seconds") AS "h" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
         ...loginStatements.slice(1),
       ].map(f);
-      const r = await runInfluxql(options, statements, signal);
+      const { results: r, failed } = await runGroups(options, statements, signal);
       const at = (i: number): Series[] => r[i] ?? [];
       const syncCount = first(at(10), 'n') ?? 0;
       const connCount = first(at(11), 'n') ?? 0;
@@ -275,6 +341,7 @@ export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource 
           loginSlices,
         ),
         loginSuccessVsFailure: loginSlices,
+        ...(failed.length > 0 ? { truncated: failed.join('; ') } : {}),
       };
       return data;
     },
