@@ -291,9 +291,12 @@ export async function benchIngestThroughput(quick: boolean): Promise<BenchResult
     await influxCreateDatabase(influx.url, 'ingest');
     const ingest = await startIngestChild({
       influxdbUrl: `${influx.url}/write?db=ingest`,
-      // The clients share one address and send as fast as they can: no rate limits.
+      // The clients share one address and send as fast as they can: no rate limits, and room
+      // for all 64 at once from that address, as if each were its own host.
       peerRatePerMinute: 0,
       addressRatePerMinute: 0,
+      maxConcurrentRequests: 4 * Math.max(...CLIENTS),
+      clientSharePercent: 100,
     });
     try {
       const targets = {

@@ -57,6 +57,8 @@ async function ingestTo(influxdbUrl: string, extra: Record<string, unknown> = {}
     groupCommitMaxLines: 100_000,
     upstreamTimeoutMs: 2_000,
     retryAfterSeconds: 1,
+    // Every test client comes from 127.0.0.1: room for all of them at once, as from many hosts.
+    maxConcurrentRequests: 256,
     ...extra,
   });
   cleanup.push(() => ingest.stop());
