@@ -11,6 +11,7 @@ import {
   MEASUREMENTS,
   type MeasurementSchema,
   type Sample,
+  tagShape,
 } from '../../src/protocol/schema.js';
 
 /** Timestamps near now, so real InfluxDB keeps few shards; the edges are added on purpose. */
@@ -109,16 +110,37 @@ const tagText = fc.oneof(
   { weight: 1, arbitrary: fc.constant('') },
 );
 
+// Character units rather than fc.stringMatching, which is far too slow for this volume.
+const NAME_CHAR = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789_');
+const HEX_DIGIT = fc.constantFrom(...'0123456789abcdef');
+const PRINTABLE = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
+
+/** A value of the tag's shape, as a client that passes the schema writes it. */
+function shapedValue(schema: MeasurementSchema, key: string): fc.Arbitrary<string> {
+  const known = schema.enums[key];
+  const shape = tagShape(key);
+  switch (shape?.kind) {
+    case 'one of':
+      return fc.constantFrom(...shape.values);
+    case 'name':
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...(known ?? ['relay'])) },
+        { weight: 1, arbitrary: fc.string({ unit: NAME_CHAR, minLength: 1, maxLength: 32 }) },
+      );
+    case 'id':
+      return fc.string({ unit: HEX_DIGIT, minLength: 16, maxLength: 16 });
+    default:
+      return fc.string({ unit: PRINTABLE, maxLength: 20 });
+  }
+}
+
 function tagsArb(schema: MeasurementSchema): fc.Arbitrary<Record<string, string>> {
   const entries = schema.tags.map((key) => {
-    const allowed = schema.enums[key];
-    const value =
-      allowed === undefined
-        ? tagText
-        : fc.oneof(
-            { weight: 5, arbitrary: fc.constantFrom(...allowed) },
-            { weight: 1, arbitrary: tagText },
-          );
+    // Mostly values of the tag's shape (which the ingest checks), sometimes odd text.
+    const value = fc.oneof(
+      { weight: 20, arbitrary: shapedValue(schema, key) },
+      { weight: 1, arbitrary: tagText },
+    );
     return fc.option(value, { freq: 6, nil: undefined }).map((v) => [key, v] as const);
   });
   return fc.tuple(...entries).map((pairs) => {
