@@ -225,7 +225,9 @@ export function bytesFitShape(shape: TagShape, b: Uint8Array, start: number, end
   const n = end - start;
   switch (shape.kind) {
     case 'one of':
-      for (const value of shape.values) if (sameCodes(value, b, start, n)) return true;
+      for (let k = 0; k < shape.values.length; k++) {
+        if (sameCodes(shape.values[k]!, b, start, n)) return true;
+      }
       return false;
     case 'name':
       if (n === 0 || n > MAX_NAME_LENGTH) return false;
