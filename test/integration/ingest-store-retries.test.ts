@@ -1,7 +1,8 @@
 // A body sent again after its answer was lost: InfluxDB keeps one point per series and time, and
 // the embedded store has to agree (one line per point), within a bounded memory of recent points,
 // also across a restart. Lines without a timestamp are each their own point.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -13,6 +14,8 @@ import {
 import type { Sample } from '../../src/protocol/schema.js';
 import { influxCreateDatabase, influxQuery, uniqueName } from '../helpers/backend-clients.js';
 import { PEER_ID, push, startIngest, syncLine } from '../helpers/ingest-server.js';
+import { ROOT } from '../helpers/run-script.js';
+import { crashLine } from '../helpers/store-writer.js';
 
 const NOON = Date.parse('2026-03-10T12:00:00Z');
 const T0 = 1_773_144_000_000_000_000n;
@@ -150,5 +153,55 @@ describe('resent bodies', () => {
     expect(second.recentPoints).toBe(2);
     await second.write(batch(line(1) + line(2) + line(3)));
     expect(await storedText(dir)).toBe(line(1) + line(2) + line(3));
+  });
+
+  it('after a SIGKILL mid-write, keeps every acknowledged line once, whole, and recognises their resend', async () => {
+    const dir = await tempDir();
+    // Node itself with tsx as a loader: one process, so the kill really stops the writer.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/helpers/store-writer.ts', dir],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let acked = -1;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const all = [...out.matchAll(/acked (\d+)\n/g)];
+        acked = Number(all.at(-1)?.[1] ?? -1);
+        if (acked >= 200) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.once('exit', () => resolve());
+      child.once('error', reject);
+    });
+    await new Promise((resolve) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? resolve(null)
+        : child.once('exit', resolve),
+    );
+    expect(child.signalCode).toBe('SIGKILL');
+    const [name] = await readdir(dir);
+    const store = await openStore({ dataDir: dir, clock: Date.now });
+    const text = (await readFile(join(dir, name!), 'utf8')).slice(HEADER.length);
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => `${l}\n`);
+    // Every acknowledged line is there, once and whole; more may have been written (not yet
+    // acknowledged, or acknowledged after the last answer read here) before the kill.
+    expect(lines.length).toBeGreaterThanOrEqual(acked + 1);
+    for (const [i, l] of lines.entries()) expect(l).toBe(crashLine(i));
+    expect(store.recentPoints).toBe(lines.length);
+    // The client never heard about the last ones: it sends them again, and they are kept once.
+    await store.write(batch(lines.slice(-50).join('') + crashLine(lines.length)));
+    expect(await samples(store)).toHaveLength(lines.length + 1);
   });
 });
