@@ -25,6 +25,15 @@ export interface OptionSpec<T> {
 /** A table whose keys are the names of the settings in code. */
 export type OptionTable<V> = { readonly [K in keyof V]-?: OptionSpec<V[K]> };
 
+/** Each setting's environment variable by the setting's name, for code and docs that name them. */
+export function envNames<T extends Readonly<Record<string, { readonly env: string }>>>(
+  table: T,
+): { readonly [K in keyof T]: T[K]['env'] } {
+  return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, spec.env])) as {
+    readonly [K in keyof T]: T[K]['env'];
+  };
+}
+
 /** A table row as `--help` and the docs show it. */
 export interface OptionRow {
   readonly name: string;

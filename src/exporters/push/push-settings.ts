@@ -1,6 +1,6 @@
 import type { Resolved } from '../../config/config-error.js';
 import { type Env, envPresent } from '../../config/env.js';
-import { type OptionSpec, resolveSetting } from '../../config/option-table.js';
+import { envNames, type OptionSpec, resolveSetting } from '../../config/option-table.js';
 import { Problems } from '../../config/problems.js';
 import { goBool, goDuration, httpUrl, isHttpUrl } from '../../config/value-kinds.js';
 import { DEFAULT_CONFIG_REFRESH_MS, DEFAULT_CONFIG_URL } from './remote-config.js';
@@ -53,13 +53,7 @@ export const PUSH_VARIABLES = {
   },
 } satisfies Readonly<Record<string, OptionSpec<unknown>>>;
 
-export const PUSH_ENV = {
-  enabled: PUSH_VARIABLES.enabled.env,
-  forceSending: PUSH_VARIABLES.forceSending.env,
-  configUrl: PUSH_VARIABLES.configUrl.env,
-  serverUrl: PUSH_VARIABLES.serverUrl.env,
-  interval: PUSH_VARIABLES.interval.env,
-} as const;
+export const PUSH_ENV = envNames(PUSH_VARIABLES);
 
 export const PUSH_DEFAULTS = {
   requestTimeoutMs: 10_000,

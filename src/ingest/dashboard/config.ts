@@ -1,6 +1,6 @@
 import { ConfigError } from '../../config/config-error.js';
 import { type Env, envValue } from '../../config/env.js';
-import type { OptionSpec } from '../../config/option-table.js';
+import { envNames, type OptionSpec } from '../../config/option-table.js';
 import { Problems } from '../../config/problems.js';
 import { httpUrl, oneOf, text, type ValueKind } from '../../config/value-kinds.js';
 import { isInfluxV1WriteUrl } from '../sinks/influx-v1.js';
@@ -64,15 +64,7 @@ export const DASHBOARD_VARIABLES = {
   },
 } satisfies Readonly<Record<string, OptionSpec<unknown>>>;
 
-export const DASHBOARD_ENV = {
-  source: DASHBOARD_VARIABLES.source.env,
-  influxdbUrl: DASHBOARD_VARIABLES.influxdbUrl.env,
-  database: DASHBOARD_VARIABLES.database.env,
-  retentionPolicy: DASHBOARD_VARIABLES.retentionPolicy.env,
-  token: DASHBOARD_VARIABLES.token.env,
-  username: DASHBOARD_VARIABLES.username.env,
-  password: DASHBOARD_VARIABLES.password.env,
-} as const;
+export const DASHBOARD_ENV = envNames(DASHBOARD_VARIABLES);
 
 export type DashboardPlan =
   | { kind: 'embedded' }

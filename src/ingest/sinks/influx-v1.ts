@@ -3,19 +3,16 @@
 // `n, u, ms, s, m, h` and silently reads any other name, `ns` included, as nanoseconds.
 // Credentials: user and password in the URL (`http://user:pass@host/write?db=x`, sent as basic
 // auth), `u`/`p` query parameters, or INFLUXDB_TOKEN (`Authorization: Token`, 1.8+ and 2.x).
-import { SinkConfigError } from './sink.js';
-import { HttpUpstreamSink, safeUrl } from './upstream-http.js';
+import type { HttpUpstreamSink } from './upstream-http.js';
+import {
+  requireParam,
+  setNanosecondPrecision,
+  type UpstreamSinkOptions,
+  type UpstreamTarget,
+  upstreamSink,
+} from './write-url.js';
 
-export interface UpstreamTarget {
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface UpstreamSinkOptions {
-  readonly token?: string;
-  readonly timeoutMs: number;
-  readonly gzip: boolean;
-}
+export type { UpstreamSinkOptions, UpstreamTarget } from './write-url.js';
 
 export function isInfluxV1WriteUrl(url: URL): boolean {
   return url.pathname.replace(/\/+$/, '').endsWith('/write');
@@ -23,19 +20,8 @@ export function isInfluxV1WriteUrl(url: URL): boolean {
 
 export function influxV1Target(raw: string, token = ''): UpstreamTarget {
   const url = new URL(raw);
-  const db = url.searchParams.get('db');
-  if (db === null || db === '') {
-    throw new SinkConfigError(
-      `INFLUXDB_URL ${safeUrl(url)}: an InfluxDB v1 /write URL needs the database, e.g. ?db=netbird`,
-    );
-  }
-  const precision = url.searchParams.get('precision');
-  if (precision !== null && precision !== 'n' && precision !== 'ns') {
-    throw new SinkConfigError(
-      `INFLUXDB_URL ${safeUrl(url)}: precision=${precision} cannot work, clients send nanoseconds (leave it out)`,
-    );
-  }
-  url.searchParams.set('precision', 'n');
+  requireParam(url, 'db', 'an InfluxDB v1 /write URL needs the database, e.g. ?db=netbird');
+  setNanosecondPrecision(url, ['n', 'ns'], 'n', 'leave it out');
   const headers: Record<string, string> = {};
   if (url.username !== '' || url.password !== '') {
     const user = decodeURIComponent(url.username);
@@ -50,12 +36,5 @@ export function influxV1Target(raw: string, token = ''): UpstreamTarget {
 }
 
 export function createInfluxV1Sink(raw: string, options: UpstreamSinkOptions): HttpUpstreamSink {
-  const { url, headers } = influxV1Target(raw, options.token);
-  return new HttpUpstreamSink({
-    kind: 'influxdb-v1',
-    url,
-    headers,
-    timeoutMs: options.timeoutMs,
-    gzip: options.gzip,
-  });
+  return upstreamSink('influxdb-v1', influxV1Target(raw, options.token), options);
 }
