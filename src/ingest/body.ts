@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type DecoderOutput, GzipDecoder } from './body-decoder.js';
+import { BodyRateFloor, type BodyRateLimits } from './body-rate.js';
 
 export type ContentEncoding = 'identity' | 'gzip';
 
@@ -25,7 +26,11 @@ export type BodyProblem =
   /** The consumer refused a chunk (e.g. an invalid line); the caller knows why. */
   | 'stopped'
   /** The client went away before the body was complete. */
-  | 'aborted';
+  | 'aborted'
+  /** `start` refused the body when it began to arrive; nothing more is read. */
+  | 'busy'
+  /** The body arrived more slowly than the floor; nothing more is read. */
+  | 'too slow';
 
 export interface BodyResult {
   /** Undefined when the whole body was read and consumed. */
@@ -49,6 +54,13 @@ export interface ReadBodyOptions {
    * decoded. Keeping is bounded by the raw cap.
    */
   readonly keepRaw?: (chunk: Buffer) => boolean;
+  /**
+   * Asked once, when the first body bytes arrive (or at the end of an empty body): false stops
+   * reading at once with the problem 'busy'.
+   */
+  readonly start?: () => boolean;
+  /** The least rate the body must arrive at, measured from the call on. */
+  readonly minRate?: BodyRateLimits;
 }
 
 /**
@@ -56,7 +68,8 @@ export interface ReadBodyOptions {
  * Decompression of all but small bodies is streamed and stops at the cap, so a gzip bomb costs
  * at most the cap (plus one output chunk) of work and memory. After a problem the rest of the
  * body is read and thrown away without decoding (bounded by the raw cap), so the client can read
- * the answer on an intact connection; only a body over the raw cap is cut off at once.
+ * the answer on an intact connection; only a body over the raw cap, one `start` refused, or one
+ * arriving below `minRate` is cut off at once.
  *
  * A gzip body can also be kept as received (`keepRaw`), for an upstream that takes gzip: then it
  * need not be compressed again. It is handed back only when it is exactly one or more complete
@@ -71,7 +84,7 @@ export function readBody(
   options: ReadBodyOptions = {},
 ): Promise<BodyResult> {
   return new Promise((resolve) => {
-    new BodyReader(req, encoding, limits, consume, options.keepRaw, resolve).start();
+    new BodyReader(req, encoding, limits, consume, options, resolve).start();
   });
 }
 
@@ -93,13 +106,17 @@ class BodyReader implements DecoderOutput {
   #decoderUsed = 0;
   #keepRaw: ((chunk: Buffer) => boolean) | undefined;
   #kept: Buffer[] = [];
+  #startBody: (() => boolean) | undefined;
+  readonly #minRate: BodyRateLimits | undefined;
+  #rateTimer: NodeJS.Timeout | undefined;
+  #stopRate: () => void = () => {};
 
   constructor(
     req: IncomingMessage,
     encoding: ContentEncoding,
     limits: BodyLimits,
     consume: (chunk: Buffer) => boolean,
-    keepRaw: ((chunk: Buffer) => boolean) | undefined,
+    options: ReadBodyOptions,
     resolve: (result: BodyResult) => void,
   ) {
     this.#req = req;
@@ -109,7 +126,9 @@ class BodyReader implements DecoderOutput {
     const gzip = encoding === 'gzip';
     this.#decoder = gzip ? new GzipDecoder(limits.maxDecodedBytes, this, req) : undefined;
     this.#decoderEnded = !gzip;
-    this.#keepRaw = gzip ? keepRaw : undefined;
+    this.#keepRaw = gzip ? options.keepRaw : undefined;
+    this.#startBody = options.start;
+    this.#minRate = options.minRate;
   }
 
   start(): void {
@@ -118,6 +137,41 @@ class BodyReader implements DecoderOutput {
     req.on('end', this.#onEnd);
     req.on('close', this.#onClose);
     req.on('error', this.#onClose);
+    const rate = this.#minRate;
+    if (rate !== undefined && rate.minBytesPerSecond > 0 && !this.#settled) this.#watchRate(rate);
+  }
+
+  /** Checks the rate at the end of every window until the body is read. */
+  #watchRate(limits: BodyRateLimits): void {
+    const floor = new BodyRateFloor(limits);
+    const counted = (chunk: Buffer) => floor.add(chunk.length);
+    this.#req.on('data', counted);
+    const check = () => {
+      if (this.#settled) return;
+      if (!this.#requestEnded && floor.windowEnded()) {
+        if (this.#problem === undefined) {
+          this.#problem = 'too slow';
+          this.#message = 'body too slow';
+        }
+        this.#finish(false);
+        return;
+      }
+      this.#rateTimer = setTimeout(check, limits.windowMs);
+    };
+    this.#rateTimer = setTimeout(check, limits.windowMs);
+    this.#stopRate = () => this.#req.off('data', counted);
+  }
+
+  /** The first body bytes (or the end of an empty body): the caller may still refuse it. */
+  #begin(): boolean {
+    const start = this.#startBody;
+    if (start === undefined) return true;
+    this.#startBody = undefined;
+    if (start()) return true;
+    this.#problem = 'busy';
+    this.#message = 'server busy';
+    this.#finish(false);
+    return false;
   }
 
   // DecoderOutput: what the gzip decoder reports.
@@ -144,6 +198,7 @@ class BodyReader implements DecoderOutput {
   // The request's events.
 
   readonly #onData = (chunk: Buffer): void => {
+    if (!this.#begin()) return;
     this.#raw += chunk.length;
     if (this.#raw > this.#limits.maxRawBytes) {
       if (this.#problem === undefined) {
@@ -160,6 +215,7 @@ class BodyReader implements DecoderOutput {
   };
 
   readonly #onEnd = (): void => {
+    if (!this.#begin()) return;
     this.#requestEnded = true;
     if (this.#problem === undefined) this.#decoder?.end();
     if (this.#problem !== undefined || this.#decoderEnded) this.#finish(true);
@@ -205,6 +261,8 @@ class BodyReader implements DecoderOutput {
   #finish(complete: boolean): void {
     if (this.#settled) return;
     this.#settled = true;
+    clearTimeout(this.#rateTimer);
+    this.#stopRate();
     const req = this.#req;
     req.off('data', this.#onData);
     req.off('end', this.#onEnd);

@@ -39,6 +39,10 @@ export interface IngestOptions {
   maxConcurrentRequests: number;
   maxInFlightBytes: number;
   maxConnections: number;
+  maxConnectionsPerAddress: number;
+  clientSharePercent: number;
+  minBodyBytesPerSecond: number;
+  bodyRateWindowMs: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -56,6 +60,7 @@ export interface IngestOptions {
   addressBurst: number;
   rateLimitKeys: number;
   clientIpHeader: string;
+  clientIpHops: number;
   logLevel: LogLevel;
 }
 
@@ -222,7 +227,35 @@ export const INGEST_OPTIONS: OptionTable<IngestOptions> = {
     flag: 'max-connections',
     kind: wholeNumber(1),
     default: 4096,
-    help: 'Open connections at most; more are closed at once.',
+    help: 'Open connections at most. At the limit the connection idle longest (kept alive, or yet to send a request) is closed to make room; when none is idle the new one is closed at once (but for a few from loopback, which are answered on /health only).',
+  },
+  maxConnectionsPerAddress: {
+    env: 'INGEST_MAX_CONNECTIONS_PER_ADDRESS',
+    flag: 'max-connections-per-address',
+    kind: wholeNumber(0),
+    default: 1024,
+    help: 'Open connections one socket address may have (0: no limit); more are closed at once. Behind a load balancer every connection comes from it: set 0.',
+  },
+  clientSharePercent: {
+    env: 'INGEST_CLIENT_SHARE_PERCENT',
+    flag: 'client-share-percent',
+    kind: wholeNumber(1, 100, 'a whole number from 1 to 100'),
+    default: 25,
+    help: 'Share of INGEST_MAX_CONCURRENT_REQUESTS (at least one) and of INGEST_MAX_IN_FLIGHT_BYTES (at least INGEST_MAX_DECODED_BYTES) one client address, and one peer, may hold at once; more: 503 with Retry-After.',
+  },
+  minBodyBytesPerSecond: {
+    env: 'INGEST_MIN_BODY_BYTES_PER_SECOND',
+    flag: 'min-body-bytes-per-second',
+    kind: wholeNumber(0),
+    default: 512,
+    help: 'A push body arriving slower than this, on average over a window, is cut off with 408 (0: no floor; the request timeout still holds).',
+  },
+  bodyRateWindowMs: {
+    env: 'INGEST_BODY_RATE_WINDOW_MS',
+    flag: 'body-rate-window-ms',
+    kind: wholeNumber(1),
+    default: 10_000,
+    help: 'The window INGEST_MIN_BODY_BYTES_PER_SECOND is measured over, from the end of the headers.',
   },
   headersTimeoutMs: {
     env: 'INGEST_HEADERS_TIMEOUT_MS',
@@ -319,8 +352,8 @@ export const INGEST_OPTIONS: OptionTable<IngestOptions> = {
     env: 'INGEST_ADDRESS_RATE_PER_MINUTE',
     flag: 'address-rate-per-minute',
     kind: wholeNumber(0),
-    default: 600,
-    help: 'Requests per minute per client address (0: no limit); more: 429.',
+    default: 0,
+    help: 'Requests per minute per client address (0: no limit); more: 429. Off by default: a whole fleet can sit behind one NAT, and the per-peer limit and INGEST_CLIENT_SHARE_PERCENT already bound one address.',
   },
   addressBurst: {
     env: 'INGEST_ADDRESS_BURST',
@@ -341,7 +374,14 @@ export const INGEST_OPTIONS: OptionTable<IngestOptions> = {
     flag: 'client-ip-header',
     kind: text,
     default: '',
-    help: 'Behind a load balancer: header with the client address (its last entry is used), e.g. X-Forwarded-For.',
+    help: 'Behind a load balancer: header with the client address, e.g. X-Forwarded-For. Only an IP address at INGEST_CLIENT_IP_HOPS from the right of a value of at most 256 bytes is used; anything else counts as the socket address.',
+  },
+  clientIpHops: {
+    env: 'INGEST_CLIENT_IP_HOPS',
+    flag: 'client-ip-hops',
+    kind: wholeNumber(1),
+    default: 1,
+    help: 'Proxies of yours that append to INGEST_CLIENT_IP_HEADER: the client address is the entry this many from the right (1: the one load balancer in front).',
   },
   logLevel: {
     env: 'INGEST_LOG_LEVEL',

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderPushConfig } from '../protocol/push-config.js';
+import { ConnectionGuard, LOOPBACK_RESERVE } from './connections.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { IngestMetrics } from './metrics.js';
 import {
@@ -14,7 +15,7 @@ import {
 import { type AdmissionRules, admitPush } from './push/admission.js';
 import { InFlightBudget } from './push/budget.js';
 import { handlePush, type PushContext } from './push/handler.js';
-import { Replies } from './push/replies.js';
+import { busy, Replies } from './push/replies.js';
 import { RateLimiter } from './rate-limit.js';
 import { openSink, sinkKind } from './sinks/select-sink.js';
 import type { Sink } from './sinks/sink.js';
@@ -95,9 +96,17 @@ function pushConfigBody(options: IngestOptions): string | undefined {
   });
 }
 
+/** One client's share of a limit: at least `least`, so one client alone is never locked out. */
+function share(options: IngestOptions, limit: number, least: number): number {
+  return Math.max(least, Math.floor((limit * options.clientSharePercent) / 100));
+}
+
 function admissionRules(options: IngestOptions, ingest: Ingest): AdmissionRules {
   return {
-    clientIpHeader: options.clientIpHeader.trim().toLowerCase(),
+    clientAddress: {
+      header: options.clientIpHeader.trim().toLowerCase(),
+      hops: options.clientIpHops,
+    },
     maxBodyBytes: options.maxBodyBytes,
     retryAfterSeconds: options.retryAfterSeconds,
     addressLimiter: new RateLimiter({
@@ -114,6 +123,8 @@ function admissionRules(options: IngestOptions, ingest: Ingest): AdmissionRules 
       maxRequests: options.maxConcurrentRequests,
       maxBytes: options.maxInFlightBytes,
       maxDecodedBytes: options.maxDecodedBytes,
+      maxRequestsPerClient: share(options, options.maxConcurrentRequests, 1),
+      maxBytesPerClient: share(options, options.maxInFlightBytes, options.maxDecodedBytes),
     }),
     sink: () => (ingest.closing ? undefined : ingest.sink),
   };
@@ -130,6 +141,7 @@ class Ingest {
   readonly #admission: AdmissionRules;
   readonly #push: PushContext;
   readonly #configBody: string | undefined;
+  readonly #connections: ConnectionGuard;
   /** Requests past the built-in routes, awaited (bounded) on shutdown. */
   readonly #handlers = new Set<Promise<void>>();
   #sink: Sink | undefined;
@@ -148,8 +160,19 @@ class Ingest {
     this.#configBody = pushConfigBody(this.options);
     this.#replies = new Replies(this.metrics, this.#log, () => this.#closing);
     this.#admission = admissionRules(this.options, this);
+    this.#connections = new ConnectionGuard({
+      maxConnections: this.options.maxConnections,
+      maxPerAddress: this.options.maxConnectionsPerAddress,
+      loopbackReserve: LOOPBACK_RESERVE,
+    });
     this.#push = {
-      limits: this.options,
+      limits: {
+        ...this.options,
+        bodyRate: {
+          minBytesPerSecond: this.options.minBodyBytesPerSecond,
+          windowMs: this.options.bodyRateWindowMs,
+        },
+      },
       budget: this.#admission.budget,
       metrics: this.metrics,
       log: this.#log,
@@ -177,6 +200,7 @@ class Ingest {
     this.#sink ??= await openSink(this.options);
     const sink = this.#sink;
     const server = createHttpServer(this.options, (req, res) => this.#route(req, res));
+    server.on('connection', this.#connections.accept);
     this.#http = server;
     await listenOn(server, port ?? configured?.port ?? 8087, host ?? configured?.host);
     server.on('error', (error) => this.#log.error('server error', { error }));
@@ -200,6 +224,13 @@ class Ingest {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const replies = this.#replies;
+    const connections = this.#connections;
+    connections.active(req.socket);
+    res.once('close', () => connections.idle(req.socket));
+    if (path !== '/health' && connections.healthOnly(req.socket)) {
+      replies.reply(res, busy({ connection: 'close' }), {});
+      return;
+    }
     if (path === '/health') {
       // A store that cannot write makes the ingest unready; its pushes are 503s meanwhile.
       const problem = this.#sink?.writeProblem;
@@ -265,7 +296,11 @@ class Ingest {
   }
 }
 
-/** Node's server with the timeouts that keep slow clients from holding sockets. */
+/**
+ * Node's server with the timeouts that keep slow clients from holding sockets. The number of
+ * connections is not Node's to limit (it closes every new one at the limit, health checks too):
+ * the ingest's connection guard decides at accept.
+ */
 function createHttpServer(
   options: IngestOptions,
   route: (req: IncomingMessage, res: ServerResponse) => void,
@@ -286,7 +321,6 @@ function createHttpServer(
     },
     route,
   );
-  server.maxConnections = options.maxConnections;
   return server;
 }
 

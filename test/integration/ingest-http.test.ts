@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOOPBACK_RESERVE } from '../../src/ingest/connections.js';
 import type { IngestServerOptions } from '../../src/ingest/server.js';
 import { type EmbeddedStore, storeFileName } from '../../src/ingest/sinks/embedded-store.js';
 import { waitFor } from '../helpers/backend-clients.js';
@@ -358,22 +359,26 @@ function rawExchange(url: string, text: string): Promise<{ data: string; closedA
 }
 
 /**
- * A connection that has had one push stored (so the server has accepted and counted it) and is
- * kept alive. A push, not a GET: the server closes a connection it answers before the request
- * is complete, which a GET's request is still when the route runs.
+ * A connection in a push whose body is not finished (not idle, so never closed for room), or
+ * with `silent` one that sends nothing.
  */
-function heldConnection(port: number, host: string): Promise<Socket> {
-  const body = syncLine();
-  const request = `POST / HTTP/1.1\r\nHost: x\r\nX-Peer-ID: ${PEER_ID}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+function busyConnection(port: number, host: string, silent = false): Promise<Socket> {
+  const request = `POST / HTTP/1.1\r\nHost: x\r\nX-Peer-ID: ${PEER_ID}\r\nContent-Length: 100\r\n\r\nx`;
   return new Promise((resolve, reject) => {
-    const socket: Socket = connect(port, host, () => socket.write(request));
-    socket.setEncoding('utf8');
-    socket.once('data', (answer: string) => {
-      if (/^HTTP\/1\.1 204/.test(answer) && !/connection: close/i.test(answer)) resolve(socket);
-      else reject(new Error(`not kept alive: ${answer}`));
+    const socket: Socket = connect(port, host, () => {
+      if (!silent) socket.write(request);
+      resolve(socket);
     });
     socket.once('error', reject);
   });
+}
+
+/** Waits until the server is handling `n` pushes: it has accepted and counted their connections. */
+async function pushesInFlight(ingest: TestIngest, n: number): Promise<void> {
+  await waitFor(
+    () => ingest.server.metrics.render().includes(`netbird_ingest_in_flight_requests ${n}\n`),
+    { timeoutMs: 5_000, intervalMs: 5, what: `${n} pushes in flight` },
+  );
 }
 
 describe('timeouts (slow clients cannot hold sockets)', () => {
@@ -409,15 +414,21 @@ describe('timeouts (slow clients cannot hold sockets)', () => {
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(150);
   });
 
-  it('closes connections over the connection limit at once', async () => {
-    const { url } = await start({ maxConnections: 2 });
+  it('closes connections over the connection limit at once, once the loopback reserve is used', async () => {
+    const ingest = await start({ maxConnections: 2 });
+    const { url } = ingest;
     const { hostname, port } = new URL(url);
-    // Each held connection has an answer before the third is tried: then the server has
-    // accepted, and counted, it.
-    const open = await Promise.all([0, 1].map(() => heldConnection(Number(port), hostname)));
+    // Both held connections are in a request (their bodies unfinished) before the next is
+    // tried: the server has accepted and counted them, and they are not idle, so not closed.
+    const open = await Promise.all([0, 1].map(() => busyConnection(Number(port), hostname)));
+    await pushesInFlight(ingest, 2);
+    // Past the limit a few loopback connections are still kept, for a health probe.
+    const reserve = await Promise.all(
+      Array.from({ length: LOOPBACK_RESERVE }, () => busyConnection(Number(port), hostname, true)),
+    );
     const third = await rawExchange(url, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(third.data).toBe('');
-    for (const s of open) s.destroy();
+    for (const s of [...open, ...reserve]) s.destroy();
   });
 });
 

@@ -1,9 +1,11 @@
 // The checks a push passes before its body is read, cheapest and least revealing first: the
 // method, shutdown, the client address's rate, X-Peer-ID and its rate, the encoding, the declared
-// size, and room in the in-flight budget.
+// size, and room for this address and peer in the in-flight budget (the slot itself is taken
+// when the body begins to arrive).
 import type { IncomingMessage } from 'node:http';
 import { checkPeerIdHeader, PEER_ID_HEADER } from '../../protocol/peer-id.js';
 import { type ContentEncoding, contentEncoding } from '../body.js';
+import { type ClientAddressRule, clientAddress } from '../client-address.js';
 import type { LogFields } from '../logger.js';
 import type { RateLimiter } from '../rate-limit.js';
 import type { Sink } from '../sinks/sink.js';
@@ -23,8 +25,8 @@ import {
 const PEER_ID_HEADER_NAME = PEER_ID_HEADER.toLowerCase();
 
 export interface AdmissionRules {
-  /** Lower-cased header whose last entry is the client address (behind a proxy); '' for none. */
-  readonly clientIpHeader: string;
+  /** Where the client address comes from behind a load balancer. */
+  readonly clientAddress: ClientAddressRule;
   readonly maxBodyBytes: number;
   readonly retryAfterSeconds: number;
   readonly addressLimiter: RateLimiter;
@@ -38,6 +40,8 @@ export interface Admitted {
   readonly ok: true;
   readonly encoding: ContentEncoding;
   readonly sink: Sink;
+  /** The keys its address and peer hold their shares of the in-flight budget under. */
+  readonly clients: readonly string[];
   /** Who sent it, for logs. */
   readonly fields: { readonly remote: string; readonly peer: string };
 }
@@ -51,7 +55,7 @@ export interface Refused {
 /** Decides whether the body of `req` is read at all. */
 export function admitPush(req: IncomingMessage, rules: AdmissionRules): Admitted | Refused {
   if (req.method !== 'POST') return { ok: false, reply: METHOD_NOT_ALLOWED, fields: {} };
-  const remote = clientAddress(req, rules.clientIpHeader);
+  const remote = clientAddress(req, rules.clientAddress);
   const sink = rules.sink();
   if (sink === undefined) return refuse(shuttingDown(rules.retryAfterSeconds), { remote });
   const addressWait = rules.addressLimiter.take(remote);
@@ -67,21 +71,11 @@ export function admitPush(req: IncomingMessage, rules: AdmissionRules): Admitted
   }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > rules.maxBodyBytes) return refuse(bodyTooLarge({ connection: 'close' }), fields);
-  if (rules.budget.full) return refuse(busy({ connection: 'close' }), fields);
-  return { ok: true, encoding, sink, fields };
+  const clients = [`address ${remote}`, `peer ${peer.peerId}`];
+  if (!rules.budget.hasRoomFor(clients)) return refuse(busy({ connection: 'close' }), fields);
+  return { ok: true, encoding, sink, clients, fields };
 }
 
 function refuse(reply: Reply, fields: LogFields): Refused {
   return { ok: false, reply, fields };
-}
-
-/** The last entry of the client IP header when configured and present, else the peer address. */
-function clientAddress(req: IncomingMessage, clientIpHeader: string): string {
-  if (clientIpHeader !== '') {
-    const value = req.headers[clientIpHeader];
-    const text = Array.isArray(value) ? value.join(',') : value;
-    const last = text?.split(',').pop()?.trim();
-    if (last !== undefined && last !== '') return last;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
 }

@@ -5,20 +5,43 @@ export interface BudgetLimits {
   readonly maxBytes: number;
   /** The decoded cap of one body: what keeping its gzip must leave room for. */
   readonly maxDecodedBytes: number;
+  /** Pushes one client (an address, or a peer id) may have at once; at most `maxRequests`. */
+  readonly maxRequestsPerClient?: number;
+  /**
+   * Decoded body bytes one client may hold at once; at most `maxBytes`. Gzip kept for forwarding
+   * is bounded by the whole budget only, as it is let go rather than refused.
+   */
+  readonly maxBytesPerClient?: number;
+}
+
+interface Holding {
+  requests: number;
+  /** Decoded bytes. */
+  bytes: number;
 }
 
 /**
- * The in-flight budget: how many pushes are being handled, and how many body bytes they hold.
- * It bounds the memory of many large pushes arriving together; a push that would pass it is
- * refused with 503 (a short wait) rather than held.
+ * The in-flight budget: how many pushes are being handled, and how many body bytes they hold,
+ * in all and per client. It bounds the memory of many large pushes arriving together, and keeps
+ * one address or peer from taking the room every other client needs; a push that would pass it
+ * is refused with 503 (a short wait) rather than held.
  */
 export class InFlightBudget {
   readonly limits: BudgetLimits;
+  readonly #perClientRequests: number;
+  readonly #perClientBytes: number;
+  /** Only clients holding something: at most two entries per push in flight. */
+  readonly #clients = new Map<string, Holding>();
   #requests = 0;
   #bytes = 0;
 
   constructor(limits: BudgetLimits) {
     this.limits = limits;
+    this.#perClientRequests = Math.min(
+      limits.maxRequests,
+      limits.maxRequestsPerClient ?? limits.maxRequests,
+    );
+    this.#perClientBytes = Math.min(limits.maxBytes, limits.maxBytesPerClient ?? limits.maxBytes);
   }
 
   /** No room for one more push. */
@@ -34,29 +57,83 @@ export class InFlightBudget {
     return this.#bytes;
   }
 
-  /** Counts one push in; its bytes are reserved through the returned claim. */
-  enter(keepGzip: boolean): BudgetClaim {
+  /** Clients holding a slot or bytes now. */
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /** Room for one more push of each of these clients. */
+  hasRoomFor(clients: readonly string[]): boolean {
+    if (this.full) return false;
+    return clients.every((c) => (this.#clients.get(c)?.requests ?? 0) < this.#perClientRequests);
+  }
+
+  /**
+   * A claim for one push of `clients` (e.g. its address and its peer id). It holds nothing until
+   * `start`: the slot is taken when the body begins to arrive, so a client that sends headers
+   * and then nothing holds no slot.
+   */
+  claim(keepGzip: boolean, clients: readonly string[] = []): BudgetClaim {
+    return new BudgetClaim(this, keepGzip, clients);
+  }
+
+  /** Called by {@link BudgetClaim} only. */
+  takeSlot(clients: readonly string[]): boolean {
+    if (!this.hasRoomFor(clients)) return false;
     this.#requests++;
-    return new BudgetClaim(this, keepGzip);
+    for (const c of clients) this.#holding(c).requests++;
+    return true;
   }
 
-  /** Called by {@link BudgetClaim} only. */
-  adjust(bytes: number): void {
+  /** Called by {@link BudgetClaim} only: whether `bytes` more fit, in all and for each client. */
+  fits(clients: readonly string[], bytes: number): boolean {
+    if (this.#bytes + bytes > this.limits.maxBytes) return false;
+    return clients.every((c) => (this.#clients.get(c)?.bytes ?? 0) + bytes <= this.#perClientBytes);
+  }
+
+  /** Called by {@link BudgetClaim} only: `decoded` bytes count against each client's share. */
+  adjust(clients: readonly string[], bytes: number, decoded: boolean): void {
     this.#bytes += bytes;
+    if (!decoded) return;
+    for (const c of clients) this.#holding(c).bytes += bytes;
   }
 
   /** Called by {@link BudgetClaim} only. */
-  leave(bytes: number): void {
+  leave(clients: readonly string[], bytes: number, decoded: number, started: boolean): void {
     this.#bytes -= bytes;
-    this.#requests--;
+    if (started) this.#requests--;
+    for (const c of clients) {
+      const h = this.#holding(c);
+      h.bytes -= decoded;
+      if (started) h.requests--;
+    }
+    this.#forgetIdle(clients);
+  }
+
+  #holding(client: string): Holding {
+    let h = this.#clients.get(client);
+    if (h === undefined) {
+      h = { requests: 0, bytes: 0 };
+      this.#clients.set(client, h);
+    }
+    return h;
+  }
+
+  #forgetIdle(clients: readonly string[]): void {
+    for (const c of clients) {
+      const h = this.#clients.get(c);
+      if (h !== undefined && h.requests === 0 && h.bytes === 0) this.#clients.delete(c);
+    }
   }
 }
 
 /** One push's share of the budget; `release` gives back everything it reserved. */
 export class BudgetClaim {
   readonly #budget: InFlightBudget;
-  /** Set when a decoded chunk did not fit: the push is answered 503, not 400. */
+  readonly #clients: readonly string[];
+  /** Set when a slot or a decoded chunk did not fit: the push is answered 503, not 400. */
   overBudget = false;
+  #started = false;
   #reserved = 0;
   #decodedHeld = 0;
   #rawHeld = 0;
@@ -64,19 +141,34 @@ export class BudgetClaim {
   /** For `readBody`: asked before each received chunk is kept, when the sink forwards gzip. */
   readonly keepRaw: ((chunk: Buffer) => boolean) | undefined;
 
-  constructor(budget: InFlightBudget, keepGzip: boolean) {
+  constructor(budget: InFlightBudget, keepGzip: boolean, clients: readonly string[]) {
     this.#budget = budget;
+    this.#clients = clients;
     this.keepRaw = keepGzip ? (chunk) => this.#keepRaw(chunk) : undefined;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Takes the push's slot; false (and `overBudget`) when the server or a client has no room. */
+  start(): boolean {
+    if (this.#started) return true;
+    if (this.#released || !this.#budget.takeSlot(this.#clients)) {
+      this.overBudget = true;
+      return false;
+    }
+    this.#started = true;
+    return true;
   }
 
   /** Reserves a decoded chunk; false (and `overBudget`) when it does not fit. */
   takeDecoded(chunk: Buffer): boolean {
-    const budget = this.#budget;
-    if (budget.bytes + chunk.length > budget.limits.maxBytes) {
+    if (!this.#budget.fits(this.#clients, chunk.length)) {
       this.overBudget = true;
       return false;
     }
-    this.#reserve(chunk.length);
+    this.#reserve(chunk.length, true);
     this.#decodedHeld += chunk.length;
     return true;
   }
@@ -84,7 +176,7 @@ export class BudgetClaim {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#budget.leave(this.#reserved);
+    this.#budget.leave(this.#clients, this.#reserved, this.#decodedHeld, this.#started);
     this.#reserved = 0;
   }
 
@@ -97,17 +189,17 @@ export class BudgetClaim {
     const budget = this.#budget;
     const room = budget.limits.maxBytes - budget.bytes;
     if (chunk.length + budget.limits.maxDecodedBytes - this.#decodedHeld > room) {
-      this.#reserve(-this.#rawHeld);
+      this.#reserve(-this.#rawHeld, false);
       this.#rawHeld = 0;
       return false;
     }
-    this.#reserve(chunk.length);
+    this.#reserve(chunk.length, false);
     this.#rawHeld += chunk.length;
     return true;
   }
 
-  #reserve(bytes: number): void {
-    this.#budget.adjust(bytes);
+  #reserve(bytes: number, decoded: boolean): void {
+    this.#budget.adjust(this.#clients, bytes, decoded);
     this.#reserved += bytes;
   }
 }

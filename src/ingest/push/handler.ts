@@ -2,6 +2,7 @@
 // then written to the sink; answered only once the sink has stored it.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { type BodyResult, readBody } from '../body.js';
+import type { BodyRateLimits } from '../body-rate.js';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
 import { type RefusedLines, type Sink, SinkRejectedError } from '../sinks/sink.js';
@@ -10,6 +11,7 @@ import { LineValidator } from '../validate/validate.js';
 import type { Admitted } from './admission.js';
 import type { BudgetClaim, InFlightBudget } from './budget.js';
 import {
+  BODY_TOO_SLOW,
   bodyTooLarge,
   busy,
   INTERNAL_ERROR,
@@ -27,6 +29,8 @@ export interface PushLimits {
   readonly maxLines: number;
   readonly maxLineBytes: number;
   readonly retryAfterSeconds: number;
+  /** The least rate a body must arrive at. */
+  readonly bodyRate: BodyRateLimits;
 }
 
 export interface PushContext {
@@ -45,7 +49,7 @@ export async function handlePush(
   ctx: PushContext,
 ): Promise<void> {
   const { sink, fields } = admitted;
-  const claim = ctx.budget.enter(sink.forwardsGzip === true);
+  const claim = ctx.budget.claim(sink.forwardsGzip === true, admitted.clients);
   ctx.metrics.inFlight.add(1);
   try {
     // Lines without a time pass on without one: a database stamps them itself, and the
@@ -74,7 +78,10 @@ export async function handlePush(
   }
 }
 
-/** Reads the body into the validator, each decoded chunk reserved in the budget first. */
+/**
+ * Reads the body into the validator: the push's slot is taken when the body begins to arrive,
+ * and each decoded chunk is reserved in the budget first.
+ */
 async function readValidated(
   req: IncomingMessage,
   admitted: Admitted,
@@ -87,7 +94,7 @@ async function readValidated(
     admitted.encoding,
     { maxRawBytes: ctx.limits.maxBodyBytes, maxDecodedBytes: ctx.limits.maxDecodedBytes },
     (chunk) => claim.takeDecoded(chunk) && validator.push(chunk),
-    { keepRaw: claim.keepRaw },
+    { keepRaw: claim.keepRaw, start: () => claim.start(), minRate: ctx.limits.bodyRate },
   );
   ctx.metrics.bytes.inc(['raw'], body.rawBytes);
   ctx.metrics.bytes.inc(['decoded'], body.decodedBytes);
@@ -111,6 +118,10 @@ function bodyRefusal(
       return invalidGzip(body.message, close);
     case 'stopped':
       return overBudget ? busy(close) : undefined;
+    case 'busy':
+      return busy(close);
+    case 'too slow':
+      return BODY_TOO_SLOW;
     default:
       return undefined;
   }

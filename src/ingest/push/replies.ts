@@ -154,6 +154,14 @@ export function busy(headers: OutgoingHttpHeaders): Reply {
   };
 }
 
+/** A body that arrived below the least rate: cut off, so its slot goes to someone else. */
+export const BODY_TOO_SLOW: Reply = {
+  status: 408,
+  reason: 'body too slow',
+  message: 'request body too slow',
+  headers: { connection: 'close' },
+};
+
 export function invalidGzip(message: string, headers: OutgoingHttpHeaders): Reply {
   return { status: 400, reason: 'invalid gzip', message, headers };
 }
