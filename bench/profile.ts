@@ -76,6 +76,7 @@ async function profileIngest(seconds: number, file: string): Promise<{ rounds: n
         influxdbUrl: `${influx.url}/write?db=profile`,
         peerRatePerMinute: 0,
         addressRatePerMinute: 0,
+        clientSharePercent: 100,
       },
       ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
     );

@@ -156,6 +156,7 @@ export async function runDemo(
       peerRatePerMinute: 0,
       addressRatePerMinute: 0,
       maxConcurrentRequests: 512,
+      clientSharePercent: 100,
       logger: ingestLogger(io),
     });
     await server.listen(port, options.host);
