@@ -22,7 +22,7 @@ import {
 import type { PushTarget } from '../exporters/push/push-target.js';
 import type { RemoteConfigSource } from '../exporters/push/remote-config.js';
 import type { SampleStore } from '../exporters/push/sample-store.js';
-import { settleWithin } from '../exporters/send/deadline.js';
+import { holdOpenWhile, settleWithin } from '../exporters/send/deadline.js';
 import type { LineTransport } from '../exporters/send/http-transport.js';
 import { type Scheduler, systemScheduler } from '../exporters/send/scheduler.js';
 import { isGoVersion } from '../protocol/version-range.js';
@@ -216,10 +216,13 @@ export class ExportController {
    */
   async forceFlush(): Promise<void> {
     const timeoutMs = this.#deadlineMs();
-    const [push, pipeline] = await Promise.all([
-      this.#flushPush(timeoutMs),
-      this.#settlePipeline((p) => p.forceFlush({ timeoutMillis: timeoutMs }), timeoutMs),
-    ]);
+    const [push, pipeline] = await holdOpenWhile(
+      Promise.all([
+        this.#flushPush(timeoutMs),
+        this.#settlePipeline((p) => p.forceFlush({ timeoutMillis: timeoutMs }), timeoutMs),
+      ]),
+      timeoutMs,
+    );
     this.#report('forceFlush', push, pipeline);
   }
 
@@ -240,10 +243,13 @@ export class ExportController {
       await this.stopPush();
       return error;
     };
-    const [push, pipeline] = await Promise.all([
-      finalPush(),
-      this.#settlePipeline((p) => p.shutdown({ timeoutMillis: timeoutMs }), timeoutMs),
-    ]);
+    const [push, pipeline] = await holdOpenWhile(
+      Promise.all([
+        finalPush(),
+        this.#settlePipeline((p) => p.shutdown({ timeoutMillis: timeoutMs }), timeoutMs),
+      ]),
+      timeoutMs,
+    );
     this.#report('shutdown', push, pipeline);
   }
 

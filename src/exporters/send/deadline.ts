@@ -1,6 +1,6 @@
 // Deadlines on the injectable scheduler, so request timeouts and flush deadlines follow fake
 // time in tests exactly as retries and backoffs do.
-import type { Scheduler } from './scheduler.js';
+import { MAX_TIMER_MS, type Scheduler } from './scheduler.js';
 
 /**
  * An abort signal that fires after `delayMs` (with a `TimeoutError`, as `AbortSignal.timeout`
@@ -60,5 +60,20 @@ export async function settleWithin<T>(
     return await Promise.race([settled, expired]);
   } finally {
     scheduler.clearTimeout(timer);
+  }
+}
+
+/**
+ * Keeps the process alive while `work` runs, at most `timeoutMs`. Telemetry timers and sockets
+ * never hold a process open on their own, but a caller awaiting `forceFlush()` or `shutdown()`
+ * must get its answer: without this, an `await` at the top level of a script ends the process
+ * (exit code 13) while the push it waits for is still in flight.
+ */
+export async function holdOpenWhile<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  const hold = setTimeout(() => {}, Math.min(Math.max(timeoutMs, 0), MAX_TIMER_MS));
+  try {
+    return await work;
+  } finally {
+    clearTimeout(hold);
   }
 }
