@@ -35,7 +35,7 @@ function markdownTable(table: Table, columns: readonly Column[]): string {
 }
 
 /** Which metric variables of the OpenTelemetry specification do what here. */
-function otelSupportTable(): string {
+export function otelSupportTable(): string {
   const rows = [
     ...Object.values(OTEL_VARIABLES).map((v) => [v.env, 'honoured', v.kind.expected]),
     ...OTEL_READ_BY_EXPORTER.map((v) => [v.env, 'read by the OTLP exporter itself', v.help]),
@@ -117,4 +117,17 @@ ${markdownTable(INGEST_OPTIONS, [VARIABLE, FLAG, DEFAULT, VALUES, MEANING])}
 
 ${markdownTable(DASHBOARD_VARIABLES, [VARIABLE, DEFAULT, VALUES, MEANING])}
 `;
+}
+
+const README_START = /<!-- otel-variables:start[^>]*-->\n/;
+const README_END = '<!-- otel-variables:end -->';
+
+/** The README with the OpenTelemetry variables table between its markers, made anew. */
+export function withReadmeOtelTable(readme: string): string {
+  const start = README_START.exec(readme);
+  const end = readme.indexOf(README_END);
+  if (start === null || end < start.index)
+    throw new Error('README.md: otel-variables markers not found');
+  const from = start.index + start[0].length;
+  return `${readme.slice(0, from)}${otelSupportTable()}\n${readme.slice(end)}`;
 }

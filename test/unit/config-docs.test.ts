@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderConfigurationDoc } from '../../scripts/config-doc.js';
+import { renderConfigurationDoc, withReadmeOtelTable } from '../../scripts/config-doc.js';
 import { OTEL_VARIABLES } from '../../src/config/otel-variables.js';
 import { CLIENT_VARIABLES } from '../../src/exporters/export-config.js';
 import { PUSH_VARIABLES } from '../../src/exporters/push/push-settings.js';
@@ -16,6 +16,13 @@ describe('docs/configuration.md', () => {
     );
     // When this fails, run `npm run docs:config` and commit the result.
     expect(committed).toBe(renderConfigurationDoc());
+  });
+
+  it("README.md's OpenTelemetry table is the generated one", () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    // When this fails, run `npm run docs:config` and commit the result.
+    expect(readme).toBe(withReadmeOtelTable(readme));
+    expect(readme).toContain('| `OTEL_METRICS_EXPORTER` | honoured |');
   });
 
   it('has a row for every variable of every table', () => {
