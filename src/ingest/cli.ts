@@ -4,6 +4,7 @@
 // in-flight requests, close the sink, exit 0; a second signal exits at once).
 import { ConfigError } from '../config/config-error.js';
 import { dashboardFromEnv } from './dashboard/mount.js';
+import { keepServingOnUnhandledErrors } from './last-resort.js';
 import { createJsonLogger } from './logger.js';
 import { helpText, resolveOptions } from './options.js';
 import { createIngestServer } from './server.js';
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
   }
   const { options } = resolved;
   const log = createJsonLogger({ level: options.logLevel });
+  keepServingOnUnhandledErrors(process, log);
   let server: ReturnType<typeof createIngestServer> | undefined;
   try {
     // GET /dashboard: from the embedded store, or from the InfluxDB it writes to (DASHBOARD_*).
