@@ -101,7 +101,6 @@ export class ClientMetrics {
   readonly store: SampleStore;
   readonly #recorder: OtelRecorder;
   readonly #exports: ExportController;
-  readonly #clock: () => number;
   #agent: AgentInfo;
   #recorded = 0;
   #rejected = 0;
@@ -113,7 +112,6 @@ export class ClientMetrics {
   #instrumentationConfig: ClientMetricsInstrumentationConfig = {};
 
   constructor(options: ClientMetricsOptions) {
-    this.#clock = options.clock ?? Date.now;
     this.#agent = buildAgentInfo(options);
     // Without an injected clock the store stamps on the monotonic clock, anchored to Date.now.
     this.store = new SampleStore({
@@ -124,7 +122,6 @@ export class ClientMetrics {
       ...options,
       store: this.store,
       agent: () => this.#agent,
-      schemaRejections: () => this.#rejected,
       resourceDefaults: agentResourceAttributes(this.#agent),
     });
     const ownProvider = options.meterProvider ?? this.#exports.pipeline?.meterProvider;

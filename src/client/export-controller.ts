@@ -1,4 +1,4 @@
-import { diag, type MeterProvider, metrics } from '@opentelemetry/api';
+import { diag, type MeterProvider } from '@opentelemetry/api';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Env } from '../config/env.js';
 import {
@@ -38,8 +38,6 @@ export interface ExportControllerOptions extends MetricsExportOptions {
   env?: Env;
   store: SampleStore;
   agent: () => PushAgent;
-  /** Samples the schema refused, for the self-metrics. */
-  schemaRejections: () => number;
   /** Replaces the remote-config manager (tests, or a caller with its own source). */
   remoteConfig?: RemoteConfigSource;
   /** Timers and clock of the push and of the flush and shutdown deadlines; for tests. */
@@ -77,8 +75,6 @@ export interface DeliveryStats {
  * has taken the decision away from management.
  */
 export class ExportController {
-  /** Where the instruments are created. */
-  readonly meterProvider: MeterProvider;
   readonly config: ResolvedConfig;
   /** The pipeline we built and own (shut down with us); undefined when none was needed. */
   readonly pipeline: Pipeline | undefined;
@@ -98,7 +94,6 @@ export class ExportController {
     this.config = settleConfig(this.#env, options, resolveConfig(this.#env, options));
     if (options.meterProvider !== undefined) {
       this.pipeline = undefined;
-      this.meterProvider = options.meterProvider;
       const ours = [...this.config.exporters].filter((e) => e !== 'influx');
       // OTEL_METRICS_EXPORTER is usually meant for that provider's own SDK: nothing to say then.
       if (ours.length > 0 && this.config.exportersFrom !== 'OTEL_METRICS_EXPORTER') {
@@ -111,7 +106,6 @@ export class ExportController {
       this.pipeline = this.config.sdkDisabled
         ? undefined
         : buildPipeline(this.config, options.metricReaders, options.resourceDefaults);
-      this.meterProvider = this.pipeline?.meterProvider ?? metrics.getMeterProvider();
     }
     if (this.config.push?.enabled) this.startPush();
   }

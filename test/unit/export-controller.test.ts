@@ -73,7 +73,6 @@ function setup(options: { reader?: StuckReader; push?: PushOptions } = {}) {
     env: {},
     store,
     agent: () => ({ version: '1.5.0', peerId: PEER }),
-    schemaRejections: () => 0,
     transport: fake.transport,
     ...(options.reader ? { metricReaders: [options.reader] } : {}),
     push: {
