@@ -8,12 +8,12 @@
 // doubles the push p99.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/setup/backends.js';
-import { batches, ingestTarget, type Target } from './ingest-throughput.js';
+import { batches, ingestTarget, post, type Target } from './ingest-throughput.js';
 import { type BenchResult, result } from './lib/report.js';
 
 const CLI = fileURLToPath(new URL('../dist/ingest/cli.js', import.meta.url));
@@ -98,29 +98,12 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function push(agent: Agent, target: Target, body: Buffer, i: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request(target.url, {
-      method: 'POST',
-      agent,
-      headers: {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-encoding': 'gzip',
-        'content-length': String(body.length),
-        ...target.headers(i),
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => {
-        if (res.statusCode !== 204) reject(new Error(`push ${i}: HTTP ${res.statusCode}`));
-        else resolve(performance.now() - started);
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+/** One push, timed; a push that is not stored fails the run. */
+async function push(agent: Agent, target: Target, body: Buffer, i: number): Promise<number> {
+  const started = performance.now();
+  const status = await post(agent, target, body, i);
+  if (status !== 204) throw new Error(`push ${i}: HTTP ${status}`);
+  return performance.now() - started;
 }
 
 /** Pushes one after another for `ms`; returns each push's latency in ms. */

@@ -37,7 +37,8 @@ interface Run {
   latenciesMs: number[];
 }
 
-function post(agent: Agent, target: Target, body: Buffer, i: number): Promise<number> {
+/** One gzip push; resolves with the answer's status (the body is read and thrown away). */
+export function post(agent: Agent, target: Target, body: Buffer, i: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(target.url, {
       method: 'POST',
