@@ -10,7 +10,7 @@ import {
   type DashboardHandlerOptions,
 } from '../../src/ingest/dashboard/handler.js';
 import { renderPage } from '../../src/ingest/dashboard/page.js';
-import { computePanels, PANELS } from '../../src/ingest/dashboard/panels.js';
+import { computePanels, PANELS, type TimeRange } from '../../src/ingest/dashboard/panels.js';
 import { type DashboardSource, samplesSource } from '../../src/ingest/dashboard/source.js';
 import { createIngestServer } from '../../src/ingest/server.js';
 import type { Sample } from '../../src/protocol/schema.js';
@@ -53,6 +53,8 @@ function fixture(): Sample[] {
 }
 
 let server: Server | undefined;
+/** Responses the test server has seen close (finished or abandoned by the client). */
+let closedResponses = 0;
 afterEach(async () => {
   // Requests a test left open (or that were never answered) must not hold the server open.
   server?.closeAllConnections();
@@ -88,11 +90,13 @@ function rawStatus(base: string, head: string): Promise<number> {
 /** A source whose loads finish only when told to; counts loads and remembers their signals. */
 function gatedSource() {
   const signals: AbortSignal[] = [];
+  const started: TimeRange[] = [];
   const release: Array<() => void> = [];
   const source: DashboardSource = {
     description: 'gated',
     load: (range, limits, signal) =>
       new Promise((resolve, reject) => {
+        started.push(range);
         if (signal) signals.push(signal);
         signal?.addEventListener('abort', () => reject(signal.reason));
         release.push(() => resolve(computePanels(fixture(), range, limits)));
@@ -101,7 +105,7 @@ function gatedSource() {
   const releaseAll = () => {
     for (const r of release.splice(0)) r();
   };
-  return { source, signals, release: releaseAll };
+  return { source, signals, started, release: releaseAll };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -118,7 +122,9 @@ function abandon(url: string): () => void {
 
 async function serve(options: DashboardHandlerOptions): Promise<string> {
   const handler = createDashboardHandler(options);
+  closedResponses = 0;
   const created = createServer((req, res) => {
+    res.once('close', () => closedResponses++);
     handler(req, res).then((handled) => {
       if (!handled) {
         res.writeHead(404);
@@ -319,12 +325,21 @@ describe('dashboard page', () => {
     await until(() => gated.signals.length === 1);
     for (const l of leave) l();
     await until(() => gated.signals[0]?.aborted === true);
+    await until(() => closedResponses === 150);
     // Distinct requests beyond the limit wait; those abandoned while waiting never start.
+    const from = (i: number) => NOW - 1000 - i;
     const queued = Array.from({ length: 10 }, (_, i) =>
-      abandon(`${base}/dashboard?from=${NOW - 1000 - i}&to=${NOW}`),
+      abandon(`${base}/dashboard?from=${from(i)}&to=${NOW}`),
     );
     await until(() => gated.signals.length === 3);
-    for (const l of queued) l();
+    // The waiting ones go first, and the running ones only once the server has seen them go:
+    // the server learns of each close on its own, so this order is what makes "never start"
+    // something the test can see.
+    const running = new Set(gated.started.slice(1).map((r) => r.from));
+    const isRunning = (i: number) => running.has(from(i));
+    for (const [i, go] of queued.entries()) if (!isRunning(i)) go();
+    await until(() => closedResponses === 150 + 8);
+    for (const [i, go] of queued.entries()) if (isRunning(i)) go();
     await until(() => gated.signals.every((s) => s.aborted));
     await new Promise((r) => setTimeout(r, 50));
     expect(gated.signals).toHaveLength(3);
