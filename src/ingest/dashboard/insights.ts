@@ -116,6 +116,11 @@ export interface SyncPhases {
   readonly secondsOverTime: readonly (readonly number[])[];
   /** Sum of sync durations in the range, seconds: the reference the shares are of. */
   readonly syncTotalSeconds: number;
+  /**
+   * Sum of sync durations per time bucket, seconds: drawn over the stacked phases, so time no
+   * phase accounts for shows as the gap between the stack and this line.
+   */
+  readonly syncSecondsOverTime: readonly number[];
 }
 
 export interface Insights {
