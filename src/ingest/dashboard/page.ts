@@ -2,6 +2,7 @@
 // Grafana dashboard in a grid, a range picker, and the same 30 s refresh. A few lines of inline
 // script only rewrite the time labels into the browser's time zone.
 import { barsChart, donutChart, pointsChart, statChart } from './charts.js';
+import type { Filters } from './filters.js';
 import { escapeHtml, formatCount } from './format.js';
 import {
   type DashboardData,
@@ -22,6 +23,10 @@ export interface PageOptions {
   basePath: string;
   refreshSeconds?: number;
   generatedAt: number;
+  /** The request's filters (the form, the chips and every link keep them). */
+  filters?: Filters;
+  /** A request without range parameters: the default preset narrowed to the data. */
+  fit?: boolean;
 }
 
 function panelCount(data: DashboardData, id: PanelId): number {
