@@ -154,3 +154,14 @@ export interface Insights {
   /** What a bound cut, in words; absent when every number is exact. */
   readonly truncated?: readonly string[];
 }
+
+/**
+ * The range a "fit" request shows: `range` narrowed to start at the bucket holding `extent.from`
+ * (the first sample), never before `range.from`, so a short burst of data fills the plots
+ * instead of a corner of them. The bucket is that of the narrowed range's own step; narrowing
+ * this way keeps the step, so `timeBuckets` of the result puts every sample where it was.
+ */
+export function fittedRange(range: TimeRange, extent: TimeRange): TimeRange {
+  const stepMs = timeBuckets({ from: extent.from, to: range.to }).stepMs;
+  return { from: Math.max(range.from, Math.floor(extent.from / stepMs) * stepMs), to: range.to };
+}
