@@ -2,9 +2,15 @@
 // from timestamped samples. Pure and streaming: `PanelAccumulator.add` takes one sample at a
 // time, memory is bounded (point plots keep a deterministic reservoir, the pair table has a cap,
 // groups by a client-chosen label are the largest few plus "other", labels are cut and shown
-// escaped), and extremes, averages and counts stay exact whatever the bounds drop.
+// escaped), and extremes, averages and counts stay exact whatever the bounds drop. The operator
+// views (percentiles, breakdowns, sync phases) are computed in the same pass, over the same
+// filtered samples.
 import type { Sample } from '../../protocol/schema.js';
+import type { Filters } from './filters.js';
+import type { Insights } from './insights.js';
+import { InsightsAccumulator } from './insights-accumulator.js';
 import { displayLabel } from './labels.js';
+import { sampleFilter } from './sample-filter.js';
 import { BoundedCounts, DEFAULT_GROUP_LIMITS, OTHER_LABEL, type Slice } from './top-counts.js';
 
 export type { Slice } from './top-counts.js';
@@ -61,6 +67,7 @@ export interface Bar {
 }
 
 export interface DashboardData {
+  /** The range the numbers cover: the one asked for, or for a fit request, fitted to the data. */
   readonly range: TimeRange;
   readonly syncDurationExtremes: Extremes;
   readonly totalConnectionTimeExtremes: Extremes;
@@ -73,6 +80,8 @@ export interface DashboardData {
   readonly loginSuccessVsFailure: readonly Slice[];
   /** Set when a bound dropped something from a count (not just from a plot). */
   readonly truncated?: string;
+  /** Percentiles, heatmaps, breakdowns and sync phases of the same samples. */
+  readonly insights: Insights;
 }
 
 export interface PanelLimits {
@@ -84,13 +93,21 @@ export interface PanelLimits {
   maxGroups?: number;
   /** Distinct labels counted one by one per group panel; default 1000. */
   maxTrackedLabels?: number;
+  /**
+   * Durations kept in total per load for exact percentiles, across all of them; past it the
+   * percentiles are estimated from a uniform sample. Default 1,000,000 (about 20 MB).
+   */
+  maxValues?: number;
 }
+
+export const DEFAULT_MAX_VALUES = 1_000_000;
 
 export const DEFAULT_PANEL_LIMITS: PanelLimits = {
   maxPoints: 5000,
   maxPairs: 200_000,
   maxGroups: DEFAULT_GROUP_LIMITS.maxShown,
   maxTrackedLabels: DEFAULT_GROUP_LIMITS.maxTracked,
+  maxValues: DEFAULT_MAX_VALUES,
 };
 
 /** The group bounds of `limits`, defaults filled in. */
@@ -247,8 +264,11 @@ export class PanelAccumulator {
   readonly #stages = STAGE_BARS.map(() => new MeanAcc());
   readonly #loginResults: BoundedCounts;
   readonly #maxGroups: number;
+  readonly #passes: (sample: Sample) => boolean;
+  readonly #insights: InsightsAccumulator;
 
-  constructor(range: TimeRange, limits: PanelLimits = DEFAULT_PANEL_LIMITS) {
+  /** Only samples passing `filters` count, in every panel. */
+  constructor(range: TimeRange, limits: PanelLimits = DEFAULT_PANEL_LIMITS, filters: Filters = {}) {
     if (!(limits.maxPoints >= 1) || !(limits.maxPairs >= 1)) {
       throw new RangeError('panel limits must be at least 1');
     }
@@ -263,12 +283,24 @@ export class PanelAccumulator {
     this.#pairs = new PairTypes(limits.maxPairs, groups);
     this.#loginResults = new BoundedCounts(groups.maxTracked, LOGIN_RESULT_ORDER);
     this.#maxGroups = groups.maxShown;
+    this.#passes = sampleFilter(filters);
+    this.#insights = new InsightsAccumulator(
+      range,
+      {
+        maxGroups: groups.maxShown,
+        maxTracked: groups.maxTracked,
+        maxValues: limits.maxValues ?? DEFAULT_MAX_VALUES,
+      },
+      filters,
+    );
   }
 
-  /** Adds one sample; samples outside the range or without a timestamp are ignored. */
+  /** Adds one sample; samples outside the range, without a timestamp or filtered out are ignored. */
   add(sample: Sample): void {
     const t = sampleTimeMs(sample);
     if (t === undefined || t < this.#range.from || t > this.#range.to) return;
+    if (!this.#passes(sample)) return;
+    this.#insights.addAccepted(sample, t);
     switch (sample.measurement) {
       case 'netbird_sync': {
         const v = field(sample, 'duration_seconds');
@@ -305,11 +337,16 @@ export class PanelAccumulator {
     }
   }
 
-  result(): DashboardData {
+  /**
+   * The panels; when `fit`, the range is narrowed to start at the bucket of the first sample
+   * (the panels' numbers are the same either way: no sample lies before it).
+   */
+  result(fit = false): DashboardData {
     const overflow = this.#pairs.overflow;
     const logins = this.#loginResults.slices(LOGIN_RESULT_ORDER, this.#maxGroups);
+    const { range, insights } = this.#insights.result(fit);
     return {
-      range: this.#range,
+      range,
       syncDurationExtremes: this.#syncExtremes.result(),
       totalConnectionTimeExtremes: this.#totalExtremes.result(),
       syncDuration: this.#syncPoints.result(),
@@ -327,17 +364,20 @@ export class PanelAccumulator {
             truncated: `ICE vs Relay: ${overflow} samples of pairs beyond the ${this.#pairs.maxPairs}-pair limit are not counted`,
           }
         : {}),
+      insights,
     };
   }
 }
 
-/** All eight panels from samples in one pass. */
+/** All eight panels and the insights from samples in one pass. */
 export function computePanels(
   samples: Iterable<Sample>,
   range: TimeRange,
   limits: PanelLimits = DEFAULT_PANEL_LIMITS,
+  filters: Filters = {},
+  fit = false,
 ): DashboardData {
-  const acc = new PanelAccumulator(range, limits);
+  const acc = new PanelAccumulator(range, limits, filters);
   for (const s of samples) acc.add(s);
-  return acc.result();
+  return acc.result(fit);
 }

@@ -1,4 +1,5 @@
 import type { Sample } from '../../protocol/schema.js';
+import type { Filters } from './filters.js';
 import {
   type DashboardData,
   DEFAULT_PANEL_LIMITS,
@@ -11,7 +12,17 @@ import {
 export interface DashboardSource {
   /** Shown in the page header, e.g. `embedded store (/var/lib/netbird-ingest)`. */
   readonly description: string;
-  load(range: TimeRange, limits?: PanelLimits, signal?: AbortSignal): Promise<DashboardData>;
+  /**
+   * The panels of the samples in `range` that pass `filters`. With `fit` (a request that named
+   * no range), the result's range is narrowed to start at the bucket of the first sample in it.
+   */
+  load(
+    range: TimeRange,
+    limits?: PanelLimits,
+    signal?: AbortSignal,
+    filters?: Filters,
+    fit?: boolean,
+  ): Promise<DashboardData>;
 }
 
 /** Samples in a time range, oldest first or in any order, as a stream. */
@@ -36,8 +47,8 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export function samplesSource(description: string, read: ReadSamples): DashboardSource {
   return {
     description,
-    async load(range, limits = DEFAULT_PANEL_LIMITS, signal) {
-      const acc = new PanelAccumulator(range, limits);
+    async load(range, limits = DEFAULT_PANEL_LIMITS, signal, filters = {}, fit = false) {
+      const acc = new PanelAccumulator(range, limits, filters);
       let sliceStart = performance.now();
       let n = 0;
       for await (const sample of read(range, signal)) {
@@ -49,7 +60,7 @@ export function samplesSource(description: string, read: ReadSamples): Dashboard
           sliceStart = performance.now();
         }
       }
-      return acc.result();
+      return acc.result(fit);
     },
   };
 }
