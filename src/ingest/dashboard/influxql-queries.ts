@@ -47,6 +47,20 @@ export function timeFilter(range: TimeRange): string {
   return `time >= ${Math.floor(range.from)}ms and time <= ${Math.ceil(range.to)}ms`;
 }
 
-export function withTimeFilter(query: string, range: TimeRange): string {
-  return query.split(TIME_FILTER).join(timeFilter(range));
+export function withTimeFilter(
+  query: string,
+  range: TimeRange,
+  filter = timeFilter(range),
+): string {
+  return query.split(TIME_FILTER).join(filter);
+}
+
+/**
+ * The samples the built-in dashboard counts in a range: those whose time in whole milliseconds
+ * lies in it, both ends included, as the embedded store's source selects them. Grafana's filter
+ * ends at the range's last millisecond itself, so a sample later in that millisecond would be
+ * counted by one source and not the other.
+ */
+export function sampleTimeFilter(range: TimeRange): string {
+  return `time >= ${Math.ceil(range.from)}ms AND time < ${Math.floor(range.to) + 1}ms`;
 }
