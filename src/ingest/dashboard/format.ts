@@ -1,4 +1,4 @@
-// Text formatting for the dashboard: escaping, durations, times. Pure.
+// Text formatting for the dashboard: escaping, durations, ratios, times. Pure.
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -14,8 +14,8 @@ export function escapeHtml(text: string): string {
 }
 
 /** A duration in seconds as an operator reads it: `420 µs`, `12.3 ms`, `1.52 s`, `6.5 min`. */
-export function formatSeconds(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '–';
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
   const abs = Math.abs(seconds);
   if (abs === 0) return '0 ms';
   if (abs < 0.001) return `${trim((seconds * 1e6).toPrecision(3))} µs`;
@@ -35,6 +35,23 @@ export function formatPercent(part: number, whole: number): string {
   if (whole === 0) return '–';
   const p = (100 * part) / whole;
   return `${p >= 10 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
+}
+
+/** A ratio 0–1 as a percentage, as {@link formatPercent} shows a part of a whole. */
+export function formatRatio(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–';
+  return formatPercent(ratio, 1);
+}
+
+/**
+ * A round duration as a band edge or threshold shows it, in the unit it is round in:
+ * `5 ms`, `200 s`, `10 min` (where {@link formatSeconds} would show `3.33 min`).
+ */
+export function formatBound(seconds: number): string {
+  const clean = (n: number) => String(Number(n.toPrecision(12)));
+  if (seconds < 1) return `${clean(seconds * 1000)} ms`;
+  if (seconds >= 60 && Number.isInteger(seconds / 60)) return `${clean(seconds / 60)} min`;
+  return `${clean(seconds)} s`;
 }
 
 function pad2(n: number): string {
