@@ -1,6 +1,7 @@
 // HTTP routes of the built-in dashboard, for mounting in the ingest server (or any node:http
 // server): `GET <base>` is the page, `GET <base>/data.json` the same numbers as JSON.
-// `?range=1h` picks a preset; `?from=<ms>&to=<ms>` an explicit range.
+// `?range=1h` picks a preset; `?from=<ms>&to=<ms>` an explicit range; neither fits the default
+// preset to the data there is. Tag parameters (`?os=ios&connection_type=relay`) filter.
 //
 // The work behind a page is bounded whatever is asked and whatever the store holds: identical
 // requests share one load (and a result for a few seconds), only a few loads run at once with a
@@ -22,7 +23,10 @@ export interface DashboardHandlerOptions {
   source: DashboardSource;
   /** Default `/dashboard`. */
   basePath?: string;
-  /** Default `1h`. */
+  /**
+   * Preset loaded for a request that names no range, which then shows it from the first
+   * sample on (fitted to the data); default `24h`.
+   */
   defaultRange?: RangeKey;
   limits?: PanelLimits;
   refreshSeconds?: number;
@@ -42,7 +46,10 @@ export type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Pr
 
 // The page's only script is fixed text, so the policy allows exactly that script by hash.
 const SCRIPT_HASH = createHash('sha256').update(PAGE_SCRIPT).digest('base64');
-const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+
+/** The preset a request without a range loads (and fits to the data), unless configured. */
+export const DEFAULT_FIT_RANGE: RangeKey = '24h';
 
 /** Results kept for reuse: the presets and a few explicit ranges. */
 const CACHE_ENTRIES = 8;
@@ -85,7 +92,7 @@ function sendError(
 export function createDashboardHandler(options: DashboardHandlerOptions): DashboardHandler {
   const base = (options.basePath ?? '/dashboard').replace(/\/+$/, '');
   const now = options.now ?? Date.now;
-  const fallback = options.defaultRange ?? '1h';
+  const fallback = options.defaultRange ?? DEFAULT_FIT_RANGE;
   const limits = options.limits ?? DEFAULT_PANEL_LIMITS;
   const limiter = new WorkLimiter(options.maxConcurrentLoads ?? 2, options.maxQueuedLoads ?? 8);
   const loads = new SharedLoads<DashboardData>({
@@ -113,7 +120,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     let data: DashboardData;
     try {
       data = await loads.get(request.cacheKey, abort.signal, (signal) =>
-        limiter.run(signal, () => options.source.load(request.range, limits, signal)),
+        limiter.run(signal, () =>
+          options.source.load(request.range, limits, signal, request.filters, request.fit),
+        ),
       );
     } catch (err) {
       if (abort.signal.aborted) return true;
@@ -137,6 +146,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       ranges: Object.keys(RANGES),
       basePath: base,
       generatedAt: now(),
+      filters: request.filters,
+      fit: request.fit,
       ...(options.refreshSeconds !== undefined ? { refreshSeconds: options.refreshSeconds } : {}),
     });
     send(res, 200, 'text/html; charset=utf-8', html, head);
