@@ -31,6 +31,11 @@ function unitFor(seconds: number): Unit {
   return seconds < 1 ? MS : seconds < 120 ? S : MIN;
 }
 
+/** The unit of a log-axis tick: the ladder counts minutes from 1 min on. */
+function ladderUnit(seconds: number): Unit {
+  return seconds < 1 ? MS : seconds < 60 ? S : MIN;
+}
+
 /** A number without float noise: 0.30000000000000004 → 0.3. */
 const clean = (n: number): string => String(Number(n.toPrecision(12)));
 
@@ -79,7 +84,7 @@ function logLadder(lo: number, hi: number): number[] {
 function thin(values: number[], maxTicks: number): number[] {
   if (values.length <= maxTicks) return values;
   const ends = [values[0] as number, values[values.length - 1] as number];
-  const decades = values.filter((v) => /^1(0*)$/.test(clean(v / unitFor(v).seconds)));
+  const decades = values.filter((v) => /^1(0*)$/.test(clean(v / ladderUnit(v).seconds)));
   const kept = [...new Set([ends[0] as number, ...decades, ends[1] as number])].sort(
     (a, b) => a - b,
   );
@@ -93,7 +98,7 @@ export function logScale(minPositive: number, max: number, height: number): Scal
   const lo = values[0] as number;
   const hi = Math.max(values[values.length - 1] as number, lo * 10);
   const span = Math.log10(hi) - Math.log10(lo);
-  const ticks = thin(values, 7).map((v) => ({ v, label: tickLabel(v, unitFor(v)) }));
+  const ticks = thin(values, 7).map((v) => ({ v, label: tickLabel(v, ladderUnit(v)) }));
   return {
     map: (v) => height - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / span) * height,
     ticks,

@@ -22,8 +22,8 @@ export function bandLabel(band: number): string {
 /** Opacity of a cell: logarithmic in its count, so one sample and a thousand both show. */
 export function cellOpacity(count: number, max: number): number {
   if (count <= 0) return 0;
-  if (max <= 1) return 1;
-  return MIN_OPACITY + ((1 - MIN_OPACITY) * Math.log(count)) / Math.log(max);
+  if (count >= max) return 1;
+  return Math.min(1, MIN_OPACITY + ((1 - MIN_OPACITY) * Math.log(count)) / Math.log(max));
 }
 
 /** Lowest and highest band with a sample, or undefined for an empty heatmap. */
