@@ -151,7 +151,12 @@ describe('dashboard page', () => {
       expect(m, p.id).not.toBeNull();
       expect(Number(m?.[1]), p.id).toBeGreaterThan(0);
     }
-    expect(html).toContain('http-equiv="refresh" content="30; url=/dashboard?range=1h"');
+    // No range asked for: the refresh asks for none either, so it stays fitted to the data.
+    expect(html).toContain('http-equiv="refresh" content="30; url=/dashboard"');
+    const preset = await (await fetch(`${base}/dashboard?range=1h&os=linux`)).text();
+    expect(preset).toContain(
+      'http-equiv="refresh" content="30; url=/dashboard?range=1h&amp;os=linux"',
+    );
     const script = html.match(/<script>([\s\S]*?)<\/script>/)?.[1] ?? '';
     const hash = createHash('sha256').update(script).digest('base64');
     expect(res.headers.get('content-security-policy')).toContain(`script-src 'sha256-${hash}'`);
@@ -205,7 +210,13 @@ describe('dashboard page', () => {
   it('shows "No data" in every panel when the range is empty', async () => {
     const base = await serve({ source: samplesSource('empty', () => []), now: () => NOW });
     const html = await (await fetch(`${base}/dashboard`)).text();
-    expect(html.match(/<div class="empty">No data<\/div>/g)).toHaveLength(8);
+    const sections = html.split('<section ').slice(1);
+    const panels = sections.filter((s) => s.includes('data-panel="'));
+    expect(panels).toHaveLength(8);
+    expect(sections.length).toBeGreaterThan(8);
+    for (const s of sections)
+      expect(s.split('</section>')[0]).toContain('<div class="empty">No data</div>');
+    expect(html.match(/<div class="empty">No data<\/div>/g)).toHaveLength(sections.length);
   });
 
   it('answers bad ranges with 400, other methods with 405, other paths not at all', async () => {
