@@ -330,13 +330,14 @@ export function extentOf(points: readonly Point[]): Range | null {
 
 /**
  * The range a request without an explicit range shows: the preset's end, from the start of
- * the time bucket that holds the first sample in the preset (the preset itself without any).
+ * the time bucket that holds the first sample in the preset but not before the preset's start
+ * (the preset itself without any sample).
  */
 export function fittedRange(samples: readonly Sample[], preset: Range, filters: RefFilters): Range {
   const extent = extentOf(selectPoints(samples, preset, filters));
   if (extent === null) return preset;
   const b = timeBuckets({ from: extent.from, to: preset.to });
-  return { from: b.start, to: preset.to };
+  return { from: Math.max(preset.from, b.start), to: preset.to };
 }
 
 /** Every operator view of the samples in `range` with `filters`, computed the plain way. */

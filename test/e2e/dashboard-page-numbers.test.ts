@@ -1,0 +1,273 @@
+// The numbers the built-in page shows (the percentile table, every breakdown row, the sync phase
+// table) against an independent computation from the samples pushed through a real ingest,
+// formatted by the page's own formatters. The page is read by its `data-*` attributes and cell
+// text only, so a change of layout does not break this, but a wrong number does.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBreakdownValue } from '../../src/ingest/dashboard/charts/breakdown.js';
+import { formatCount, formatRatio, formatSeconds } from '../../src/ingest/dashboard/format.js';
+import { BREAKDOWNS } from '../../src/ingest/dashboard/views/operator-views.js';
+import {
+  type DashboardFixture,
+  MAX_GROUPS,
+  startDashboardFixture,
+} from '../helpers/dashboard-fixture.js';
+import {
+  fittedRange,
+  type Range,
+  type RefFilters,
+  type RefInsights,
+  type RefQuantiles,
+  referenceInsights,
+} from '../helpers/reference-insights.js';
+
+const DAY_MS = 86_400_000;
+
+let fx: DashboardFixture;
+beforeAll(async () => {
+  fx = await startDashboardFixture();
+});
+afterAll(async () => {
+  await fx?.stop();
+});
+
+// --- Reading the page: attributes and text, nothing about layout. ---
+
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
+
+function decode(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e] ?? e);
+}
+
+function attributes(tag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of tag.matchAll(/([a-z][\w-]*)="([^"]*)"/g))
+    out[m[1] as string] = decode(m[2] ?? '');
+  return out;
+}
+
+interface Cell {
+  readonly attrs: Record<string, string>;
+  readonly text: string;
+}
+
+interface Row {
+  readonly attrs: Record<string, string>;
+  readonly cells: readonly Cell[];
+}
+
+/** Text of an element's content: tags dropped (an SVG bar has none), entities decoded. */
+function textOf(inner: string): string {
+  return decode(inner.replace(/<svg[\s\S]*?<\/svg>/g, '').replace(/<[^>]+>/g, '')).trim();
+}
+
+function rows(fragment: string, marker: string): Row[] {
+  const out: Row[] = [];
+  for (const m of fragment.matchAll(/<tr(\s[^>]*)?>([\s\S]*?)<\/tr>/g)) {
+    const attrs = attributes(m[1] ?? '');
+    if (attrs[marker] === undefined) continue;
+    const cells = [...(m[2] ?? '').matchAll(/<(td|th)(\s[^>]*)?>([\s\S]*?)<\/\1>/g)].map((c) => ({
+      attrs: attributes(c[2] ?? ''),
+      text: textOf(c[3] ?? ''),
+    }));
+    out.push({ attrs, cells });
+  }
+  return out;
+}
+
+/** The section of the view with `id` (sections do not nest). */
+function view(html: string, id: string): string {
+  const m = new RegExp(`<section [^>]*data-view="${id}"[^>]*>([\\s\\S]*?)</section>`).exec(html);
+  expect(m, `the page has the view ${id}`).not.toBeNull();
+  return m?.[1] ?? '';
+}
+
+function cell(row: Row, q: string): Cell {
+  const c = row.cells.find((x) => x.attrs['data-q'] === q);
+  expect(c, `a ${q} cell`).toBeDefined();
+  return c as Cell;
+}
+
+// --- What the page must show. ---
+
+const DISTRIBUTIONS = [
+  'connectionTotal',
+  'signalingToConnection',
+  'connectionToHandshake',
+  'sync',
+  'login',
+] as const;
+
+function expectQuantileCells(row: Row, q: RefQuantiles, names: readonly string[], what: string) {
+  for (const name of names) {
+    const v = q[name as keyof RefQuantiles];
+    const c = cell(row, name);
+    expect(c.text, `${what} ${name}`).toBe(formatSeconds(v));
+    expect(c.attrs['data-seconds'], `${what} ${name} exact`).toBe(
+      v === undefined ? undefined : String(v),
+    );
+  }
+}
+
+function expectPercentileTable(html: string, ref: RefInsights, what: string) {
+  const expected: Array<[string, RefQuantiles]> = [
+    ...DISTRIBUTIONS.map((k): [string, RefQuantiles] => [k, ref.distributions[k].overall]),
+    ...ref.syncPhases.rows.map((r): [string, RefQuantiles] => [`phase:${r.phase}`, r.quantiles]),
+  ];
+  const total = expected.reduce((n, [, q]) => n + q.count, 0);
+  const shown = rows(view(html, 'percentiles'), 'data-dist');
+  if (total === 0) {
+    expect(shown, `${what}: no percentile rows without data`).toEqual([]);
+    return;
+  }
+  expect(
+    shown.map((r) => r.attrs['data-dist']),
+    `${what}: percentile rows`,
+  ).toEqual(expected.map(([id]) => id));
+  for (const [id, q] of expected) {
+    const row = shown.find((r) => r.attrs['data-dist'] === id) as Row;
+    expect(cell(row, 'count').text, `${what} ${id} count`).toBe(formatCount(q.count));
+    expectQuantileCells(row, q, ['p50', 'p95', 'p99', 'max'], `${what} ${id}`);
+  }
+}
+
+function expectBreakdowns(html: string, ref: RefInsights, what: string) {
+  for (const spec of BREAKDOWNS) {
+    const expected = ref.breakdowns[spec.key];
+    const shown = rows(view(html, spec.id), 'data-label');
+    expect(
+      shown.map((r) => [
+        r.attrs['data-label'],
+        Number(r.attrs['data-count']),
+        r.attrs['data-other'],
+      ]),
+      `${what}: ${spec.id} rows`,
+    ).toEqual(expected.rows.map((r) => [r.label, r.count, r.other ? '1' : undefined]));
+    for (const [i, r] of expected.rows.entries()) {
+      const row = shown[i] as Row;
+      const texts = row.cells.map((c) => c.text);
+      expect(texts[0], `${what}: ${spec.id} ${r.label} label`).toBe(r.label);
+      expect(texts, `${what}: ${spec.id} ${r.label} value`).toContain(
+        formatBreakdownValue(expected.unit, r.value),
+      );
+      expect(texts, `${what}: ${spec.id} ${r.label} count`).toContain(formatCount(r.count));
+      expect(row.attrs['data-value'], `${what}: ${spec.id} ${r.label} exact`).toBe(
+        r.value === null ? undefined : String(r.value),
+      );
+    }
+  }
+}
+
+function expectPhaseTable(html: string, ref: RefInsights, what: string) {
+  const shown = rows(view(html, 'sync-phases'), 'data-phase');
+  expect(
+    shown.map((r) => r.attrs['data-phase']),
+    `${what}: phase rows`,
+  ).toEqual(ref.syncPhases.rows.map((r) => r.phase));
+  for (const [i, r] of ref.syncPhases.rows.entries()) {
+    const row = shown[i] as Row;
+    const label = `${what} phase ${r.phase}`;
+    expect(row.cells[0]?.text, `${label} name`).toBe(r.phase);
+    expect(Number(row.attrs['data-count']), `${label} count`).toBe(r.quantiles.count);
+    expect(
+      row.cells.map((c) => c.text),
+      `${label} count text`,
+    ).toContain(formatCount(r.quantiles.count));
+    expectQuantileCells(row, r.quantiles, ['p50', 'p95', 'p99'], label);
+    // Shares are sums over sums: equal to within the order the sums were added in.
+    expect(cell(row, 'share').text, `${label} share`).toBe(formatRatio(r.shareOfSync));
+    const share = row.attrs['data-share'];
+    if (r.shareOfSync === null) expect(share, `${label} share`).toBeUndefined();
+    else expect(Number(share), `${label} share exact`).toBeCloseTo(r.shareOfSync, 12);
+    expect(Number(row.attrs['data-total-seconds']), `${label} seconds`).toBeCloseTo(
+      r.totalSeconds,
+      9,
+    );
+  }
+}
+
+async function page(query: string): Promise<string> {
+  const res = await fetch(`${fx.ingest.url}/dashboard${query ? `?${query}` : ''}`);
+  const html = await res.text();
+  expect(res.status, html.slice(0, 500)).toBe(200);
+  return html;
+}
+
+function query(range: Range | undefined, filters: RefFilters): string {
+  const params = new URLSearchParams(filters);
+  if (range) {
+    params.set('from', String(range.from));
+    params.set('to', String(range.to));
+  }
+  return params.toString();
+}
+
+function expectPage(html: string, ref: RefInsights, what: string) {
+  expectPercentileTable(html, ref, what);
+  expectBreakdowns(html, ref, what);
+  expectPhaseTable(html, ref, what);
+}
+
+async function expectExplicitPage(range: Range, filters: RefFilters): Promise<string> {
+  const q = query(range, filters);
+  const html = await page(q);
+  expectPage(html, referenceInsights(fx.samples, range, filters, MAX_GROUPS), q);
+  return html;
+}
+
+describe('the page shows the independently computed numbers', () => {
+  it('demo window: no filter, a filter, a combination', async () => {
+    await expectExplicitPage(fx.demo, {});
+    await expectExplicitPage(fx.demo, { os: 'ios' });
+    await expectExplicitPage(fx.demo, { connection_type: 'relay', os: 'ios' });
+    await expectExplicitPage(fx.demo, { version: '0.60.8', attempt_type: 'reconnection' });
+  });
+
+  it('hand-made window: "other" rows, unknown labels, unknown phases; no match', async () => {
+    const html = await expectExplicitPage(fx.crafted, {});
+    expect(html).toContain('data-other="1"');
+    await expectExplicitPage(fx.crafted, { os: 'linux' });
+    await expectExplicitPage(fx.crafted, { os: 'plan9' });
+  });
+
+  it('fit default: the same numbers as the data in the fitted range', async () => {
+    const html = await page('');
+    // No sample lies near now, so any now during the request selects the same samples.
+    const now = Date.now();
+    const range = fittedRange(fx.samples, { from: now - DAY_MS, to: now }, {});
+    expectPage(html, referenceInsights(fx.samples, range, {}, MAX_GROUPS), 'fit');
+  });
+
+  it('a breakdown row links to the view filtered to its group', async () => {
+    const html = await expectExplicitPage(fx.demo, {});
+    const first = rows(view(html, 'relay-share-by-os'), 'data-label')[0] as Row;
+    const os = first.attrs['data-label'] as string;
+    const link = /<a [^>]*href="([^"]*)"/.exec(
+      new RegExp(`<tr [^>]*data-label="${os}"[^>]*>([\\s\\S]*?)</tr>`).exec(
+        view(html, 'relay-share-by-os'),
+      )?.[1] ?? '',
+    )?.[1];
+    expect(link, 'the row is a link').toBeDefined();
+    const target = new URL(decode(link as string), `${fx.ingest.url}/dashboard`);
+    expect(target.searchParams.get('os')).toBe(os);
+    expect(target.searchParams.get('from'), 'the link keeps the range').toBe(String(fx.demo.from));
+    const followed = await page(target.searchParams.toString());
+    expectPage(followed, referenceInsights(fx.samples, fx.demo, { os }, MAX_GROUPS), `os=${os}`);
+  });
+
+  it('a perturbed sample makes the comparison fail', async () => {
+    const html = await page(query(fx.crafted, {}));
+    const changed = fx.samples.map((s) =>
+      s.measurement === 'netbird_login' && s.fields.duration_seconds === 30
+        ? { ...s, fields: { duration_seconds: 31 } }
+        : s,
+    );
+    const wrong = referenceInsights(changed, fx.crafted, {}, MAX_GROUPS);
+    expect(() => expectPage(html, wrong, 'perturbed')).toThrow(/login/);
+  });
+});
