@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Filters } from '../../src/ingest/dashboard/filters.js';
 import {
   InfluxqlError,
   influxqlSource,
@@ -11,10 +12,14 @@ import {
 import {
   computePanels,
   type DashboardData,
+  DEFAULT_PANEL_LIMITS,
   type PlotPoint,
 } from '../../src/ingest/dashboard/panels.js';
+import type { Sample } from '../../src/protocol/schema.js';
 import { influxCreateDatabase, influxWrite, uniqueName } from '../helpers/backend-clients.js';
+import { craftedSamples } from '../helpers/dashboard-fixture.js';
 import { type DemoData, lineProtocol, recordDemoFleet } from '../helpers/demo-data.js';
+import { filterSamples, fittedRange, referenceInsights } from '../helpers/reference-insights.js';
 
 const url = inject('influxdbUrl');
 let db: string;
@@ -39,7 +44,8 @@ function expectSameDashboard(actual: DashboardData, expected: DashboardData): vo
     const want = expected.connectionStageDurations[i];
     expect(bar.label).toBe(want?.label);
     expect(bar.count).toBe(want?.count);
-    expect(bar.value).toBeCloseTo(want?.value ?? Number.NaN, 9);
+    if (want?.value === undefined) expect(bar.value).toBeUndefined();
+    else expect(bar.value).toBeCloseTo(want.value, 9);
   });
   for (const key of ['syncDuration', 'totalConnectionTime', 'loginDuration'] as const) {
     expect(actual[key].total, key).toBe(expected[key].total);
@@ -229,5 +235,269 @@ describe('dashboard from InfluxDB 1.6 via InfluxQL', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfluxqlError);
     expect(String(error)).toContain('http://127.0.0.1:9/query');
+  });
+});
+
+// The operator views (percentiles, heatmaps, breakdowns, sync phases) computed by InfluxDB must
+// equal both the embedded computation and the plain reference over the same samples, filters
+// included. Percentiles and counts are exact (a percentile is a stored sample); sums of seconds
+// are compared to 1e-12 relative, since InfluxDB adds them in its own order.
+
+/** Groups shown on their own: small, so ties at the limit and "other" are exercised. */
+const GROUPS = 2;
+const DAY_MS = 86_400_000;
+
+/** Line protocol as any writer may send it: tag values kept as they are (quotes, backslashes). */
+function rawLine(s: Sample): string {
+  const tags = Object.entries(s.tags).map(([k, v]) => `,${k}=${v}`);
+  const fields = Object.entries(s.fields).map(([k, v]) => `${k}=${v}`);
+  return `${s.measurement}${tags.join('')} ${fields.join(',')} ${s.timestampNs}\n`;
+}
+
+/**
+ * Samples no client of ours writes but a database may hold: os values with a quote and a
+ * backslash, a stored "unknown" beside samples without the tag, four os values tied at the
+ * group limit, phases without a name or named "unknown".
+ */
+function edgeSamples(t0: number): Sample[] {
+  const ns = (ms: number) => BigInt(t0 + ms) * 1_000_000n;
+  const oses = ["it's", "it's", 'back\\slash', 'back\\slash', 'zz', 'zz', 'aa', 'aa', 'unknown'];
+  const out: Sample[] = [...oses, undefined].map((os, i) => ({
+    measurement: 'netbird_peer_connection',
+    tags: {
+      deployment_type: 'cloud',
+      connection_type: i % 3 === 0 ? 'relay' : 'ice_p2p',
+      attempt_type: 'initial',
+      version: '0.61.0',
+      ...(os === undefined ? {} : { os }),
+      arch: 'amd64',
+      connection_pair_id: `${i}`.padStart(16, 'b'),
+    },
+    fields: {
+      connection_to_wg_handshake_seconds: 0,
+      signaling_to_connection_seconds: i / 8,
+      total_seconds: 0.25 * (i + 1),
+    },
+    timestampNs: ns(1000 * i),
+  }));
+  const phases = [undefined, 'unknown', 'omega', 'omega', 'checks'];
+  phases.forEach((phase, i) => {
+    out.push({
+      measurement: 'netbird_sync_phase',
+      tags: {
+        deployment_type: 'cloud',
+        version: '0.61.0',
+        os: "it's",
+        ...(phase ? { phase } : {}),
+      },
+      fields: { duration_seconds: 0.125 * (i + 1) },
+      timestampNs: ns(20_000 + 1000 * i),
+    });
+  });
+  out.push({
+    measurement: 'netbird_sync',
+    tags: { deployment_type: 'cloud', version: '0.61.0', os: "it's" },
+    fields: { duration_seconds: 3 },
+    timestampNs: ns(30_000),
+  });
+  return out;
+}
+
+const SUM_KEYS = new Set(['totalSeconds', 'shareOfSync', 'syncTotalSeconds']);
+const SUM_ROWS = new Set(['secondsOverTime', 'syncSecondsOverTime']);
+
+/** The insights with every sum of seconds taken out (into `sums`), the rest left to toEqual. */
+function splitSums(value: unknown, sums: number[], key = ''): unknown {
+  if (SUM_KEYS.has(key) && (typeof value === 'number' || value === null)) {
+    sums.push(value ?? Number.NaN);
+    return 'sum';
+  }
+  if (SUM_ROWS.has(key) && Array.isArray(value)) {
+    sums.push(...(value.flat(2) as number[]));
+    return 'sums';
+  }
+  if (Array.isArray(value)) return value.map((v) => splitSums(v, sums));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, splitSums(v, sums, k)]),
+    );
+  }
+  return value;
+}
+
+function expectSameInsights(actual: unknown, expected: unknown, what: string): void {
+  const a: number[] = [];
+  const e: number[] = [];
+  expect(splitSums(actual, a), what).toEqual(splitSums(expected, e));
+  expect(a.length, what).toBe(e.length);
+  a.forEach((x, i) => {
+    const want = e[i] as number;
+    if (Number.isNaN(want)) expect(x, what).toBeNaN();
+    else
+      expect(Math.abs(x - want), `${what}: sum ${i}`).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, Math.abs(want)),
+      );
+  });
+}
+
+describe('operator views from InfluxDB 1.6 via InfluxQL', () => {
+  let insightsDb: string;
+  let samples: Sample[];
+  let crafted: { from: number; to: number };
+  let edges: { from: number; to: number };
+  const limits = { ...DEFAULT_PANEL_LIMITS, maxGroups: GROUPS };
+  const source = () => influxqlSource({ url, database: insightsDb });
+
+  beforeAll(async () => {
+    insightsDb = uniqueName('dashboard_insights');
+    await influxCreateDatabase(url, insightsDb);
+    const t0 = Math.floor((demo.from - 2 * DAY_MS) / 60_000) * 60_000;
+    const e0 = t0 - DAY_MS;
+    samples = [...demo.samples, ...craftedSamples(t0), ...edgeSamples(e0)];
+    crafted = { from: t0, to: t0 + 10 * 60_000 };
+    edges = { from: e0, to: e0 + 60_000 };
+    await influxWrite(url, insightsDb, samples.map(rawLine).join(''), 'n');
+  });
+
+  /** Loads from InfluxDB and holds every number against both other computations. */
+  async function expectAllAgree(range: { from: number; to: number }, filters: Filters) {
+    const actual = await source().load(range, limits, undefined, filters);
+    const embedded = computePanels(samples, range, limits, filters);
+    const reference = referenceInsights(samples, range, filters, GROUPS);
+    const what = JSON.stringify(filters);
+    expectSameInsights(actual.insights, embedded.insights, `${what} vs embedded`);
+    expectSameInsights(actual.insights, reference, `${what} vs reference`);
+    // The eight classic panels obey the filters too.
+    expectSameDashboard(actual, embedded);
+    expectSameDashboard(
+      actual,
+      computePanels(filterSamples(samples, range, filters), range, limits),
+    );
+    expect(actual.range).toEqual(range);
+    expect(actual.insights.truncated).toBeUndefined();
+    return actual;
+  }
+
+  it('match on the demo fleet, unfiltered', async () => {
+    const actual = await expectAllAgree({ from: demo.from, to: demo.to }, {});
+    const { insights } = actual;
+    // Enough data that every view has something to compare.
+    expect(insights.distributions.connectionTotal.overall.count).toBeGreaterThan(100);
+    expect(insights.distributions.connectionToHandshake.overall.p50).toBe(0);
+    expect(insights.breakdowns.relayShareByOs.rows.at(-1)).toMatchObject({ other: true });
+    expect(insights.syncPhases.rows.length).toBeGreaterThan(5);
+    expect(insights.heatmaps.sync.counts.flat().reduce((n, c) => n + c, 0)).toBe(
+      insights.distributions.sync.overall.count,
+    );
+  });
+
+  it('match on the demo fleet with filters on each tag', async () => {
+    const connection = demo.samples.find((s) => s.measurement === 'netbird_peer_connection');
+    const { os, version, arch } = connection?.tags ?? {};
+    const range = { from: demo.from, to: demo.to };
+    for (const filters of [
+      { connection_type: 'relay' },
+      { attempt_type: 'reconnection', deployment_type: 'cloud' },
+      { os, version },
+      { arch, connection_type: 'ice_p2p' },
+      { version: 'no such version' },
+    ] as Filters[]) {
+      await expectAllAgree(range, filters);
+    }
+  });
+
+  it('match on groups that tie at the limit, lack tags, use unknown phases and sit on edges', async () => {
+    const actual = await expectAllAgree(crafted, {});
+    const versions = actual.insights.breakdowns.loginFailureRateByVersion.rows;
+    // 0.61.0 and 0.62.0 tie at two logins for the second row: byte order decides.
+    expect(versions.map((r) => r.label)).toEqual(['0.59.12', '0.61.0', 'other']);
+    await expectAllAgree(crafted, { os: 'linux' });
+    await expectAllAgree(crafted, { deployment_type: 'selfhosted', version: '0.60.8' });
+  });
+
+  it('match on tag values with quotes and backslashes, a stored "unknown" and ties of four', async () => {
+    const actual = await expectAllAgree(edges, {});
+    const byOs = actual.insights.breakdowns.relayShareByOs.rows;
+    expect(byOs.map((r) => [r.label, r.count])).toEqual([
+      ['aa', 2],
+      ['back\\slash', 2],
+      ['other', 6],
+    ]);
+    const phases = actual.insights.syncPhases.rows.map((r) => [r.phase, r.quantiles.count]);
+    expect(phases).toEqual([
+      ['checks', 1],
+      ['omega', 2],
+      ['unknown', 2],
+    ]);
+    for (const os of ["it's", 'back\\slash', 'unknown']) {
+      const filtered = await expectAllAgree(edges, { os });
+      expect(filtered.insights.distributions.connectionTotal.overall.count).toBeGreaterThan(0);
+    }
+    // A value no sample has, with every character InfluxQL would read specially.
+    await expectAllAgree(edges, { os: "x' OR '1'='1\\\n;" });
+  });
+
+  it('fit a request without a range to the data, from the bucket of the first sample', async () => {
+    const preset = { from: demo.to + 60_000 - DAY_MS, to: demo.to + 60_000 };
+    for (const filters of [{}, { connection_type: 'relay' }] as Filters[]) {
+      const actual = await source().load(preset, limits, undefined, filters, true);
+      const fitted = fittedRange(samples, preset, filters);
+      expect(fitted.from).toBeGreaterThan(preset.from);
+      expect(actual.range).toEqual(fitted);
+      const embedded = computePanels(samples, preset, limits, filters, true);
+      expect(embedded.range).toEqual(fitted);
+      expectSameInsights(actual.insights, embedded.insights, 'fit vs embedded');
+      expectSameInsights(
+        actual.insights,
+        referenceInsights(samples, fitted, filters, GROUPS),
+        'fit vs reference',
+      );
+      expectSameDashboard(actual, embedded);
+    }
+    // Without any sample in the preset, the preset itself.
+    const empty = { from: demo.to + DAY_MS, to: demo.to + 2 * DAY_MS };
+    const none = await source().load(empty, limits, undefined, {}, true);
+    expect(none.range).toEqual(empty);
+    expect(none.insights.extent).toBeNull();
+    expectSameInsights(none.insights, referenceInsights(samples, empty, {}, GROUPS), 'empty');
+  });
+
+  it('stay small however many distinct values a grouped tag has', async () => {
+    const many = uniqueName('dashboard_versions');
+    await influxCreateDatabase(url, many);
+    const t0 = demo.from;
+    const logins: Sample[] = [];
+    for (let i = 0; i < 3000; i++) {
+      logins.push({
+        measurement: 'netbird_login',
+        tags: { result: i % 5 === 0 ? 'failure' : 'success', version: `0.${i % 1500}.${i}` },
+        fields: { duration_seconds: 1 + (i % 7) },
+        timestampNs: BigInt(t0 + i) * 1_000_000n,
+      });
+    }
+    for (let i = 0; i < 6; i++) {
+      logins.push({
+        measurement: 'netbird_login',
+        tags: { result: 'failure', version: i < 3 ? '9.9.9' : '1.0.0' },
+        fields: { duration_seconds: 2 },
+        timestampNs: BigInt(t0 + 5000 + i) * 1_000_000n,
+      });
+    }
+    await influxWrite(url, many, logins.map(rawLine).join(''), 'n');
+    const range = { from: demo.from, to: demo.to };
+    const data = await influxqlSource({ url, database: many, maxResponseBytes: 64 * 1024 }).load(
+      range,
+      { maxPoints: 100, maxPairs: 10, maxGroups: 8 },
+    );
+    const rows = data.insights.breakdowns.loginFailureRateByVersion.rows;
+    expect(rows).toEqual(
+      referenceInsights(logins, range, {}, 8).breakdowns.loginFailureRateByVersion.rows,
+    );
+    // Two of three failed, then every single-login version ties: byte order picks the first six.
+    expect(rows.map((r) => r.label).slice(0, 3)).toEqual(['1.0.0', '9.9.9', '0.0.0']);
+    expect(rows).toHaveLength(9);
+    expect(rows.reduce((n, r) => n + r.count, 0)).toBe(3006);
   });
 });

@@ -1,10 +1,28 @@
-// The dashboard read from InfluxDB through InfluxQL (`GET /query`): InfluxDB 1.x directly, 2.x
-// through its v1 compatibility API (token auth, needs a DBRP mapping), 3.x likewise. It runs
-// the Grafana dashboard's own queries, plus counts, and bounded versions of the rest: the raw
-// point queries most recent first with a LIMIT, and the logins by result as the largest few
-// (`top`) plus the known results, so however many distinct results the database holds, every
-// answer stays small and the page is drawn.
-import { INFLUXQL_PANEL_QUERIES, TIME_FILTER, withTimeFilter } from './influxql-queries.js';
+// The dashboard read from InfluxDB through InfluxQL: InfluxDB 1.x directly, 2.x through its v1
+// compatibility API (token auth, needs a DBRP mapping), 3.x likewise. The panels run the Grafana
+// dashboard's own queries, plus counts, and bounded versions of the rest: the raw point queries
+// most recent first with a LIMIT, and the logins by result as the largest few (`top`) plus the
+// known results, so however many distinct results the database holds, every answer stays small
+// and the page is drawn. Every query carries the request's filters beside its time filter, and
+// the operator views are computed by InfluxDB too, to the numbers the sample source gives.
+import type { Filters } from './filters.js';
+import {
+  firstValue,
+  type InfluxqlSourceOptions,
+  finiteNumber as num,
+  rows,
+  runGroups,
+  type Series,
+} from './influxql-client.js';
+import { withFilters } from './influxql-filters.js';
+import { InfluxqlInsights, loadExtent, type RunGroups } from './influxql-insights.js';
+import {
+  INFLUXQL_PANEL_QUERIES,
+  sampleTimeFilter,
+  TIME_FILTER,
+  withTimeFilter,
+} from './influxql-queries.js';
+import { fittedRange, timeBuckets } from './insights.js';
 import { displayLabel } from './labels.js';
 import {
   CONNECTION_TYPE_ORDER,
@@ -23,133 +41,7 @@ import {
 import type { DashboardSource } from './source.js';
 import { topSlices } from './top-counts.js';
 
-export interface InfluxqlSourceOptions {
-  /** Base URL, e.g. `http://127.0.0.1:8086`. */
-  url: string;
-  database: string;
-  retentionPolicy?: string;
-  /** InfluxDB 2.x/3.x token (sent as `Authorization: Token …`). */
-  token?: string;
-  /** InfluxDB 1.x credentials. */
-  username?: string;
-  password?: string;
-  /** Per request; default 10 s. */
-  timeoutMs?: number;
-  /** Largest response body read; default 16 MiB. */
-  maxResponseBytes?: number;
-}
-
-type Value = string | number | boolean | null;
-
-interface Series {
-  name: string;
-  tags?: Record<string, string>;
-  columns: string[];
-  values: Value[][];
-}
-
-interface StatementResult {
-  statement_id?: number;
-  series?: Series[];
-  error?: string;
-}
-
-export class InfluxqlError extends Error {
-  override name = 'InfluxqlError';
-}
-
-const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-
-async function readBounded(res: Response, limit: number): Promise<string> {
-  const reader = res.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new InfluxqlError(`InfluxDB response larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Runs statements in one request; returns each statement's series, in order. */
-export async function runInfluxql(
-  options: InfluxqlSourceOptions,
-  statements: readonly string[],
-  signal?: AbortSignal,
-): Promise<Series[][]> {
-  const params = new URLSearchParams({
-    db: options.database,
-    epoch: 'ms',
-    q: statements.join(';\n'),
-  });
-  if (options.retentionPolicy) params.set('rp', options.retentionPolicy);
-  if (options.username !== undefined) params.set('u', options.username);
-  if (options.password !== undefined) params.set('p', options.password);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (options.token) headers.authorization = `Token ${options.token}`;
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const url = `${options.url.replace(/\/+$/, '')}/query`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: params,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-  } catch (err) {
-    throw new InfluxqlError(
-      `InfluxDB ${url}: ${err instanceof Error ? err.message : String(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  const text = await readBounded(res, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-  if (!res.ok)
-    throw new InfluxqlError(`InfluxDB ${url}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-  let parsed: { results?: StatementResult[]; error?: string };
-  try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch {
-    throw new InfluxqlError(`InfluxDB ${url}: not JSON: ${text.slice(0, 200)}`);
-  }
-  if (parsed.error) throw new InfluxqlError(`InfluxDB: ${parsed.error}`);
-  const results = parsed.results ?? [];
-  const byStatement = statements.map(
-    (_, i) => results.find((x) => x.statement_id === i) ?? results[i],
-  );
-  // With several statements, InfluxDB 1.x reports some failures (an unknown database) only as
-  // "not executed"; running the statements one at a time brings out the real reason.
-  if (statements.length > 1 && byStatement.some((r) => r?.error === 'not executed')) {
-    for (const statement of statements) await runInfluxql(options, [statement], signal);
-  }
-  return statements.map((statement, i) => {
-    const r = byStatement[i];
-    if (r?.error) throw new InfluxqlError(`InfluxDB: ${r.error} in: ${statement}`);
-    return r?.series ?? [];
-  });
-}
-
-function num(v: Value | undefined): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-/** The value of `column` in the first row of the first series. */
-function first(series: Series[] | undefined, column: string): number | undefined {
-  const s = series?.[0];
-  if (s === undefined) return undefined;
-  const i = s.columns.indexOf(column);
-  return i < 0 ? undefined : num(s.values[0]?.[i]);
-}
+export { InfluxqlError, type InfluxqlSourceOptions, runInfluxql } from './influxql-client.js';
 
 /** Points of `column`; with `grouped`, each point's group is that tag, selected as a column. */
 function points(series: Series[], column: string, grouped: string | undefined): PlotPoint[] {
@@ -209,141 +101,206 @@ function recent(query: string, limit: number): string {
 /** Positions in the statement list below, by the panels they feed. */
 const STATEMENT_GROUPS = [
   { panels: 'sync panels', at: [0, 2, 10] },
-  { panels: 'connection panels', at: [1, 3, 4, 5, 6, 7, 11] },
+  { panels: 'connection panels', at: [1, 3, 4, 5, 6, 7, 11, 14, 15] },
   // The known results apart: cheap whatever else is stored, so the donut keeps them.
   { panels: 'login success and failure counts', at: [12] },
   { panels: 'login points and other results', at: [8, 9, 13] },
 ] as const;
 
-/** The request ran out of time (in fetch, or while its body was read). */
-function timedOut(error: unknown): boolean {
-  const name = (e: unknown) => (e instanceof Error ? e.name : undefined);
-  return (
-    name(error) === 'TimeoutError' || name((error as Error | undefined)?.cause) === 'TimeoutError'
-  );
+type PanelData = Omit<DashboardData, 'insights'>;
+
+const LAST_TYPE_PER_PAIR = `SELECT last("total_seconds"), "connection_type" FROM "netbird_peer_connection" WHERE ${TIME_FILTER} GROUP BY "connection_pair_id"`;
+
+/**
+ * Pairs whose last type is none of the known ones (a transport newer clients use): their count,
+ * and the type of up to `limit` of them, so the donut labels them as the sample source does.
+ * The type is a column of the subquery, not a tag, so it cannot be grouped by in InfluxQL.
+ */
+function otherTypeStatements(limit: number): string[] {
+  const unknown = CONNECTION_TYPE_ORDER.map((t) => `"connection_type" != '${t}'`).join(' AND ');
+  return [
+    `SELECT count("last") AS "n" FROM (${LAST_TYPE_PER_PAIR}) WHERE ${unknown}`,
+    `SELECT "connection_type" FROM (${LAST_TYPE_PER_PAIR}) WHERE ${unknown} LIMIT ${limit}`,
+  ];
+}
+
+/** Pairs by their last connection type; `unlabelled` pairs of other types beyond the limit. */
+function pairsByType(at: (i: number) => Series[]): {
+  counts: Map<string, number>;
+  unlabelled: number;
+} {
+  const counts = new Map<string, number>();
+  CONNECTION_TYPE_ORDER.forEach((type, k) => {
+    const c = firstValue(at(3 + k), type) ?? 0;
+    if (c > 0) counts.set(type, c);
+  });
+  let labelled = 0;
+  for (const row of rows(at(15))) {
+    const type = row.raw('connection_type');
+    if (typeof type !== 'string' || type === '') continue;
+    const label = displayLabel(type);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    labelled++;
+  }
+  return { counts, unlabelled: Math.max(0, (firstValue(at(14), 'n') ?? 0) - labelled) };
 }
 
 /**
- * Runs each group of statements as its own request, all at once: one measurement's cost (a
- * hundred thousand login results make every login query slow) then delays only its own panels,
- * and a group that runs out of time leaves its statements empty and says so. Any other failure,
- * or every group timing out, fails the load (the database is unknown, unreachable or down).
+ * The panels' statements, each restricted to the range and the filters. Result positions: 0 sync
+ * extremes, 1 total extremes, 2 sync points, 3–5 pairs by type, 6 stage means, 7 total points,
+ * 8 login points, 9 largest logins by result, 10–11 counts, 12 known login results, 13 login
+ * count, 14–15 pairs of other types.
  */
-async function runGroups(
-  options: InfluxqlSourceOptions,
-  statements: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<{ results: Series[][]; failed: string[] }> {
-  const settled = await Promise.allSettled(
-    STATEMENT_GROUPS.map((g) =>
-      runInfluxql(
-        options,
-        g.at.map((i) => statements[i] as string),
-        signal,
-      ),
-    ),
+function panelStatements(range: TimeRange, filters: Filters, limits: PanelLimits): string[] {
+  const q = INFLUXQL_PANEL_QUERIES;
+  const only = (list: readonly string[]) => list[0] as string;
+  const n = limits.maxPoints;
+  const loginStatements = loginCountStatements(
+    groupLimits(limits).maxShown + LOGIN_RESULT_ORDER.length,
   );
-  signal?.throwIfAborted();
-  const results: Series[][] = statements.map(() => []);
-  const failed: string[] = [];
-  settled.forEach((outcome, k) => {
-    const group = STATEMENT_GROUPS[k] as (typeof STATEMENT_GROUPS)[number];
-    if (outcome.status === 'fulfilled') {
-      group.at.forEach((i, j) => {
-        results[i] = outcome.value[j] ?? [];
-      });
-    } else {
-      const reason =
-        outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
-      failed.push(`${group.panels} could not be read: ${reason.slice(0, 300)}`);
-    }
+  const time = sampleTimeFilter(range);
+  return [
+    only(q['sync-duration-extremes']),
+    only(q['total-connection-time-extremes']),
+    recent(only(q['sync-duration']), n),
+    ...q['ice-vs-relay'],
+    only(q['connection-stage-durations']),
+    recent(only(q['total-connection-time']), n),
+    // The Grafana panels group these by result: one series per distinct result, unbounded.
+    RECENT_LOGINS(n),
+    loginStatements[0] as string,
+    // Counts the panels show or need for "n of m" notes.
+    `SELECT count("duration_seconds") AS "n" FROM "netbird_sync" WHERE ${TIME_FILTER}`,
+    `SELECT count("total_seconds") AS "n", count("signaling_to_connection_seconds") AS "s", count("connection_to_wg_handshake_seconds") AS "h" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
+    ...loginStatements.slice(1),
+    ...otherTypeStatements(groupLimits(limits).maxTracked),
+  ].map((text) => withTimeFilter(withFilters(text, filters), range, time));
+}
+
+/** The eight panels from the answers to {@link panelStatements}. */
+function readPanels(
+  at: (i: number) => Series[],
+  range: TimeRange,
+  limits: PanelLimits,
+  failed: readonly string[],
+): PanelData {
+  const n = limits.maxPoints;
+  const groups = groupLimits(limits);
+  const syncCount = firstValue(at(10), 'n') ?? 0;
+  const connCount = firstValue(at(11), 'n') ?? 0;
+  const extremes = (s: Series[], count: number): Extremes => ({
+    min: firstValue(s, 'min'),
+    max: firstValue(s, 'max'),
+    count,
   });
-  for (const outcome of settled) {
-    if (outcome.status === 'rejected' && !timedOut(outcome.reason)) throw outcome.reason;
+  const pairs = pairsByType(at);
+  const logins = new Map<string, number>();
+  addCounts(logins, at(9), 'top', 'result');
+  addCounts(logins, at(12), 'logins', 'result');
+  const loginTotal = firstValue(at(13), 'n') ?? 0;
+  let listed = 0;
+  for (const c of logins.values()) listed += c;
+  const loginSlices = topSlices(
+    logins,
+    LOGIN_RESULT_ORDER,
+    groups.maxShown,
+    Math.max(0, loginTotal - listed),
+  );
+  const stageCounts = [firstValue(at(11), 's') ?? 0, firstValue(at(11), 'h') ?? 0];
+  return {
+    range,
+    syncDurationExtremes: extremes(at(0), syncCount),
+    totalConnectionTimeExtremes: extremes(at(1), connCount),
+    syncDuration: pointSeries(points(at(2), 'sync', undefined), syncCount, n),
+    iceVsRelay: topSlices(pairs.counts, CONNECTION_TYPE_ORDER, groups.maxShown, pairs.unlabelled),
+    connectionStageDurations: STAGE_BARS.map((bar, i) => ({
+      label: bar.label,
+      value: firstValue(at(6), bar.label),
+      count: stageCounts[i] ?? 0,
+    })),
+    totalConnectionTime: pointSeries(points(at(7), 'total', undefined), connCount, n),
+    loginDuration: groupPointsAsSlices(
+      pointSeries(points(at(8), 'login', 'result'), loginTotal, n),
+      loginSlices,
+    ),
+    loginSuccessVsFailure: loginSlices,
+    ...truncation(failed, pairs.unlabelled),
+  };
+}
+
+function truncation(failed: readonly string[], unlabelled: number): { truncated?: string } {
+  const notes = [...failed];
+  if (unlabelled > 0) {
+    notes.push(
+      `ICE vs Relay: ${unlabelled} pairs of other connection types are counted as "other"`,
+    );
   }
-  const firstFailure = settled.find((o) => o.status === 'rejected');
-  if (failed.length === STATEMENT_GROUPS.length && firstFailure?.status === 'rejected') {
-    throw firstFailure.reason;
+  return notes.length > 0 ? { truncated: notes.join('; ') } : {};
+}
+
+async function loadPanels(
+  options: InfluxqlSourceOptions,
+  range: TimeRange,
+  filters: Filters,
+  limits: PanelLimits,
+  signal: AbortSignal,
+): Promise<PanelData> {
+  const statements = panelStatements(range, filters, limits);
+  const groups = STATEMENT_GROUPS.map((g) => ({
+    label: g.panels,
+    statements: g.at.map((i) => statements[i] as string),
+  }));
+  const { results, failed } = await runGroups(options, groups, signal);
+  const flat: Series[][] = statements.map(() => []);
+  STATEMENT_GROUPS.forEach((g, k) => {
+    g.at.forEach((i, j) => {
+      flat[i] = results[k]?.[j] ?? [];
+    });
+  });
+  return readPanels((i) => flat[i] ?? [], range, limits, failed);
+}
+
+/**
+ * Runs `work` with a signal that also ends when any of it fails, so the requests still running
+ * for a load that has already failed are cancelled rather than left to their timeout.
+ */
+async function cancelOnFailure<T>(
+  signal: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const linked = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+  try {
+    return await work(linked);
+  } catch (error) {
+    controller.abort();
+    throw error;
   }
-  return { results, failed };
 }
 
 export function influxqlSource(options: InfluxqlSourceOptions): DashboardSource {
   const where = options.retentionPolicy ? `${options.retentionPolicy}` : 'default RP';
   return {
     description: `InfluxDB ${options.url} · database ${options.database} (${where}) via InfluxQL`,
-    async load(range: TimeRange, limits: PanelLimits = DEFAULT_PANEL_LIMITS, signal?: AbortSignal) {
-      const q = INFLUXQL_PANEL_QUERIES;
-      const only = (list: readonly string[]) => list[0] as string;
-      const f = (text: string) => withTimeFilter(text, range);
-      const n = limits.maxPoints;
-      const groups = groupLimits(limits);
-      const loginStatements = loginCountStatements(groups.maxShown + LOGIN_RESULT_ORDER.length);
-      // Result positions: 0 sync extremes, 1 total extremes, 2 sync points, 3–5 pairs by type,
-      // 6 stage means, 7 total points, 8 login points, 9 largest logins by result, 10–11 counts,
-      // 12 known login results, 13 login count.
-      const statements = [
-        only(q['sync-duration-extremes']),
-        only(q['total-connection-time-extremes']),
-        recent(only(q['sync-duration']), n),
-        ...q['ice-vs-relay'],
-        only(q['connection-stage-durations']),
-        recent(only(q['total-connection-time']), n),
-        // The Grafana panels group these by result: one series per distinct result, unbounded.
-        RECENT_LOGINS(n),
-        loginStatements[0] as string,
-        // Counts the panels show or need for "n of m" notes.
-        `SELECT count("duration_seconds") AS "n" FROM "netbird_sync" WHERE ${TIME_FILTER}`,
-        `SELECT count("total_seconds") AS "n", count("signaling_to_connection_seconds") AS "s", count("connection_to_wg_handshake_seconds") AS "h" FROM "netbird_peer_connection" WHERE ${TIME_FILTER}`,
-        ...loginStatements.slice(1),
-      ].map(f);
-      const { results: r, failed } = await runGroups(options, statements, signal);
-      const at = (i: number): Series[] => r[i] ?? [];
-      const syncCount = first(at(10), 'n') ?? 0;
-      const connCount = first(at(11), 'n') ?? 0;
-      const extremes = (s: Series[], count: number): Extremes => ({
-        min: first(s, 'min'),
-        max: first(s, 'max'),
-        count,
+    load(range, limits = DEFAULT_PANEL_LIMITS, signal, filters = {}, fit = false) {
+      return cancelOnFailure(signal, async (linked) => {
+        // The insights' requests may all time out and still leave the panels to show.
+        const run: RunGroups = (groups) => runGroups(options, groups, linked, true);
+        // A fit request shows the range from the bucket of its first sample: read that first.
+        const extent = fit ? await loadExtent(run, { range, filters }) : undefined;
+        const shown = extent ? fittedRange(range, extent) : range;
+        const insights = new InfluxqlInsights(
+          { range: shown, filters },
+          timeBuckets(shown),
+          groupLimits(limits).maxShown,
+          extent,
+        );
+        const [panels, views] = await Promise.all([
+          loadPanels(options, shown, filters, limits, linked),
+          insights.load(run),
+        ]);
+        return { ...panels, insights: views };
       });
-      const iceVsRelay = new Map<string, number>();
-      CONNECTION_TYPE_ORDER.forEach((type, k) => {
-        const c = first(at(3 + k), type) ?? 0;
-        if (c > 0) iceVsRelay.set(type, c);
-      });
-      const logins = new Map<string, number>();
-      addCounts(logins, at(9), 'top', 'result');
-      addCounts(logins, at(12), 'logins', 'result');
-      const loginTotal = first(at(13), 'n') ?? 0;
-      let listed = 0;
-      for (const c of logins.values()) listed += c;
-      const loginSlices = topSlices(
-        logins,
-        LOGIN_RESULT_ORDER,
-        groups.maxShown,
-        Math.max(0, loginTotal - listed),
-      );
-      const stageCounts = [first(at(11), 's') ?? 0, first(at(11), 'h') ?? 0];
-      const data: DashboardData = {
-        range,
-        syncDurationExtremes: extremes(at(0), syncCount),
-        totalConnectionTimeExtremes: extremes(at(1), connCount),
-        syncDuration: pointSeries(points(at(2), 'sync', undefined), syncCount, n),
-        iceVsRelay: topSlices(iceVsRelay, CONNECTION_TYPE_ORDER, groups.maxShown),
-        connectionStageDurations: STAGE_BARS.map((bar, i) => ({
-          label: bar.label,
-          value: first(at(6), bar.label),
-          count: stageCounts[i] ?? 0,
-        })),
-        totalConnectionTime: pointSeries(points(at(7), 'total', undefined), connCount, n),
-        loginDuration: groupPointsAsSlices(
-          pointSeries(points(at(8), 'login', 'result'), loginTotal, n),
-          loginSlices,
-        ),
-        loginSuccessVsFailure: loginSlices,
-        ...(failed.length > 0 ? { truncated: failed.join('; ') } : {}),
-      };
-      return data;
     },
   };
 }
