@@ -269,6 +269,27 @@ describe('HttpUpstreamSink', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('writes past maxSockets wait for a kept-alive connection; a chunked answer is read whole', async () => {
+    const upstream = await fakeUpstream();
+    const s = sink(upstream.url, { maxSockets: 1 });
+    await Promise.all([0, 1, 2].map((n) => s.write(batch(lines(1, n)))));
+    expect(upstream.requests.map((r) => r.earlier)).toEqual([0, 1, 2]);
+    upstream.handle((_req, res) => {
+      // No Content-Length: the answer goes chunked, in two pieces.
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.write('{"error":"partial write:');
+      setTimeout(() => res.end(' field type conflict"}'), 5);
+    });
+    await expect(s.write(batch(lines(1, 3)))).rejects.toMatchObject({
+      name: 'SinkRejectedError',
+      status: 400,
+      message: '{"error":"partial write: field type conflict"}',
+    });
+    upstream.handle((_req, res) => void res.writeHead(204).end());
+    await s.write(batch(lines(1, 4)));
+    expect(upstream.requests.at(-1)?.earlier).toBe(4);
+  });
+
   it('a write whose client went away before it started is not sent', async () => {
     const upstream = await fakeUpstream();
     const s = sink(upstream.url);

@@ -14,16 +14,14 @@
 // A kept-alive connection the upstream closed while it was idle fails the next request on it
 // before any answer; such a request is sent once more on a new connection instead of costing
 // the client a 503. Sending twice is safe: a point is identified by series and timestamp.
-import {
-  type ClientRequest,
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  type RequestOptions,
-} from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { urlToHttpOptions } from 'node:url';
 import { classifyStatus, parseRetryAfter } from '../../protocol/http-retry.js';
+import {
+  type Http1Answer,
+  Http1Client,
+  STOPPED,
+  StaleConnectionError,
+  type StopHandle,
+} from './http1-client.js';
 import { parseLimitRefusal } from './influx-limit-error.js';
 import {
   type LineBatch,
@@ -60,39 +58,28 @@ const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 /** Retry-After values outside this range are clamped. */
 const MAX_RETRY_AFTER_SECONDS = 3600;
 
-interface UpstreamResponse {
-  status: number;
-  body: string;
-  retryAfter: string | undefined;
-}
-
 /** Why a write was cut short by the sink itself. */
 type Cancel = 'timeout' | 'client gone';
 
-/** A request in flight, so the timeout or the client going away can stop it. */
-interface Attempt {
+/** A write in flight, so the timeout or the client going away can stop it. */
+interface Attempt extends StopHandle {
   cancelled: Cancel | undefined;
-  request: ClientRequest | undefined;
 }
 
-/** The request failed on a reused keep-alive connection before any answer. */
-class StaleConnectionError extends Error {
-  constructor(readonly original: unknown) {
-    super('stale keep-alive connection');
-  }
-}
-
-const CANCELLED = new Error('upstream request cancelled');
+/** Header names and values as HTTP allows them: no line breaks that would inject headers. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export class HttpUpstreamSink implements Sink {
   readonly kind: Exclude<SinkKind, 'embedded'>;
   readonly target: string;
   readonly forwardsGzip: boolean;
   readonly #options: HttpUpstreamOptions;
-  readonly #agent: HttpAgent;
-  readonly #send: typeof httpRequest;
-  /** Everything but the headers that change per request, computed once. */
-  readonly #request: RequestOptions;
+  readonly #client: Http1Client;
+  /** The request line and the headers that are the same for every write. */
+  readonly #head: string;
+  /** Headers that cannot be sent, found once: every write fails with it (as node:http did). */
+  readonly #headProblem: Error | undefined;
   readonly #gzipMinBytes: number;
 
   constructor(options: HttpUpstreamOptions) {
@@ -100,13 +87,13 @@ export class HttpUpstreamSink implements Sink {
     this.#options = options;
     this.forwardsGzip = options.gzip;
     this.#gzipMinBytes = options.gzipMinBytes ?? DEFAULT_GZIP_MIN_BYTES;
-    const https = options.url.protocol === 'https:';
-    const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
-    this.#agent = https
-      ? new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets })
-      : new HttpAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
-    this.#send = https ? httpsRequest : httpRequest;
-    this.#request = { ...urlToHttpOptions(options.url), method: 'POST', agent: this.#agent };
+    this.#client = new Http1Client(options.url, {
+      maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    });
+    const head = requestHead(options.url, options.headers);
+    this.#head = typeof head === 'string' ? head : '';
+    this.#headProblem = typeof head === 'string' ? undefined : head;
     this.target = safeUrl(options.url);
   }
 
@@ -139,16 +126,16 @@ export class HttpUpstreamSink implements Sink {
   }
 
   /** One write on the wire, bounded by the timeout and the client staying: the answer. */
-  async #exchange(batch: LineBatch, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+  async #exchange(batch: LineBatch, signal: AbortSignal | undefined): Promise<Http1Answer> {
     const { timeoutMs } = this.#options;
     const body = await encodeWire(
       planWire(batch, { gzip: this.#options.gzip, gzipMinBytes: this.#gzipMinBytes }),
     );
-    const attempt: Attempt = { cancelled: undefined, request: undefined };
+    const attempt: Attempt = { cancelled: undefined, stop: undefined };
     const cancel = (why: Cancel) => {
       if (attempt.cancelled !== undefined) return;
       attempt.cancelled = why;
-      attempt.request?.destroy(CANCELLED);
+      attempt.stop?.();
     };
     // A timer and a listener rather than AbortSignal.timeout/any: no signal objects (and no
     // AbortError with its stack) per write.
@@ -181,73 +168,43 @@ export class HttpUpstreamSink implements Sink {
   }
 
   async close(): Promise<void> {
-    this.#agent.destroy();
+    this.#client.close();
   }
 
-  #post(body: WireBody, attempt: Attempt): Promise<UpstreamResponse> {
-    if (attempt.cancelled !== undefined) return Promise.reject(CANCELLED);
-    const headers: Record<string, string> = {
-      'content-type': 'text/plain; charset=utf-8',
-      ...this.#options.headers,
-    };
-    if (body.gzip) headers['content-encoding'] = 'gzip';
-    headers['content-length'] = String(body.length);
-    const limit = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    return new Promise<UpstreamResponse>((resolve, reject) => {
-      let answered = false;
-      const req = this.#send({ ...this.#request, headers });
-      attempt.request = req;
-      // Once the upstream has answered, a failure to finish sending (it may stop reading
-      // early, e.g. with 413) does not change the answer.
-      const fail = (error: unknown) => {
-        if (answered) return;
-        // An idle connection the upstream had closed: it never saw this request.
-        const code = (error as NodeJS.ErrnoException).code;
-        const stale =
-          req.reusedSocket && error !== CANCELLED && (code === 'ECONNRESET' || code === 'EPIPE');
-        reject(stale ? new StaleConnectionError(error) : error);
-      };
-      req.on('error', fail);
-      req.on('response', (res: IncomingMessage) => {
-        answered = true;
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        const done = () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8'),
-            retryAfter: headerValue(res.headers['retry-after']),
-          });
-        res.on('data', (chunk: Buffer) => {
-          if (kept >= limit) return;
-          chunks.push(chunk.subarray(0, limit - kept));
-          kept += Math.min(chunk.length, limit - kept);
-          // Enough for a message: stop reading (the connection is not reused).
-          if (kept >= limit) {
-            res.destroy();
-            done();
-          }
-        });
-        res.on('end', done);
-        res.on('error', (error) => (kept >= limit ? done() : reject(error)));
-        // Cut off (e.g. by the timeout) before the end: settle rather than wait.
-        res.on('close', () => {
-          if (!res.complete && kept < limit) reject(new Error('upstream response cut off'));
-        });
-      });
-      // One write for headers and a one-piece body; several pieces leave in one go too.
-      if (body.pieces.length === 1) req.end(body.pieces[0]);
-      else {
-        req.cork();
-        for (const piece of body.pieces) req.write(piece);
-        req.end();
-      }
-    });
+  #post(body: WireBody, attempt: Attempt): Promise<Http1Answer> {
+    if (attempt.cancelled !== undefined) return Promise.reject(STOPPED);
+    if (this.#headProblem !== undefined) return Promise.reject(this.#headProblem);
+    const head = `${this.#head}${body.gzip ? 'content-encoding: gzip\r\n' : ''}content-length: ${body.length}\r\n\r\n`;
+    return this.#client.request(head, body.pieces, attempt);
   }
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/**
+ * The request line and fixed headers of a write to `url`, each line ending in CRLF; an error
+ * when a header could not be sent as given.
+ */
+function requestHead(url: URL, extra: Readonly<Record<string, string>>): string | Error {
+  const headers: Record<string, string> = {
+    host: url.host,
+    connection: 'keep-alive',
+    'content-type': 'text/plain; charset=utf-8',
+    ...extra,
+  };
+  // Credentials left in the URL go as basic auth, as node:http sent them.
+  if (headers.authorization === undefined && (url.username !== '' || url.password !== '')) {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) {
+      const error: NodeJS.ErrnoException = new TypeError(`invalid header ${JSON.stringify(name)}`);
+      error.code = 'ERR_INVALID_CHAR';
+      return error;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return head;
 }
 
 /**
