@@ -223,6 +223,12 @@ describe('dashboard from InfluxDB 1.6 via InfluxQL', () => {
       expect(data.truncated).toMatch(
         /login points and other results could not be read: .*timeout/i,
       );
+      // The breakdowns' counts use top() too: the insights say which of their views is missing,
+      // and only those (the percentiles and heatmaps answered).
+      expect(data.insights.truncated).toEqual([
+        expect.stringMatching(/^breakdowns and sync phases could not be read: .*timeout/i),
+      ]);
+      expect(data.insights.breakdowns.relayShareByOs.rows).toEqual([]);
     } finally {
       partial.closeAllConnections();
       await new Promise<void>((resolve) => partial.close(() => resolve()));
@@ -266,7 +272,8 @@ function edgeSamples(t0: number): Sample[] {
     measurement: 'netbird_peer_connection',
     tags: {
       deployment_type: 'cloud',
-      connection_type: i % 3 === 0 ? 'relay' : 'ice_p2p',
+      connection_type:
+        i === 4 ? 'quic_direct' : i === 7 ? 'wss_relay' : i % 3 === 0 ? 'relay' : 'ice_p2p',
       attempt_type: 'initial',
       version: '0.61.0',
       ...(os === undefined ? {} : { os }),
@@ -437,6 +444,20 @@ describe('operator views from InfluxDB 1.6 via InfluxQL', () => {
     }
     // A value no sample has, with every character InfluxQL would read specially.
     await expectAllAgree(edges, { os: "x' OR '1'='1\\\n;" });
+  });
+
+  it('label pairs of connection types beyond the known ones, and say when a bound cut them', async () => {
+    const data = await source().load(edges, limits);
+    const types = data.iceVsRelay;
+    expect(types).toEqual(computePanels(samples, edges, limits).iceVsRelay);
+    const pairs = types.reduce((n, slice) => n + slice.count, 0);
+    // Two pair types to label, room for one: the other is counted, under "other".
+    const bounded = await source().load(edges, { ...limits, maxGroups: 8, maxTrackedLabels: 1 });
+    expect(bounded.iceVsRelay.reduce((n, slice) => n + slice.count, 0)).toBe(pairs);
+    expect(bounded.iceVsRelay.find((s) => s.other)?.count).toBe(1);
+    expect(bounded.truncated).toBe(
+      'ICE vs Relay: 1 pairs of other connection types are counted as "other"',
+    );
   });
 
   it('fit a request without a range to the data, from the bucket of the first sample', async () => {
