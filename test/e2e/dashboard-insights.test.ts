@@ -1,11 +1,14 @@
-// `/dashboard/data.json` of a real ingest, filled through the push path, against an independent
-// computation from the samples pushed: every percentile (over the range and per bucket), heatmap
-// cell, breakdown row (the groups past the limit merged into "other"), sync phase and share, the
-// extent and the effective range, with no filter, each filter, combinations, and the fit default.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// `/dashboard/data.json` of a real ingest, filled through the push path, from its embedded store
+// and from InfluxDB through InfluxQL, against an independent computation from the samples
+// pushed: every percentile (over the range and per bucket), heatmap cell, breakdown row (the
+// groups past the limit merged into "other"), sync phase and share, the extent and the effective
+// range, with no filter, each filter, combinations, and the fit default.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { computePanels, type DashboardData } from '../../src/ingest/dashboard/panels.js';
+import { influxCreateDatabase, uniqueName } from '../helpers/backend-clients.js';
 import {
   type DashboardFixture,
+  type DashboardStore,
   MAX_GROUPS,
   startDashboardFixture,
 } from '../helpers/dashboard-fixture.js';
@@ -21,12 +24,21 @@ import {
 const DAY_MS = 86_400_000;
 
 let fx: DashboardFixture;
-beforeAll(async () => {
-  fx = await startDashboardFixture();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
+
+/** Both sources: the embedded store's samples, and InfluxDB 1.6 through InfluxQL. */
+const STORES: ReadonlyArray<readonly [string, RegExp, () => Promise<DashboardStore>]> = [
+  ['embedded store', /^embedded store/, async () => ({ kind: 'embedded' })],
+  [
+    'InfluxDB through InfluxQL',
+    /^InfluxDB /,
+    async () => {
+      const influx = inject('influxdbUrl');
+      const db = uniqueName('dash_insights');
+      await influxCreateDatabase(influx, db);
+      return { kind: 'influxdb', writeUrl: `${influx}/write?db=${db}&precision=ns` };
+    },
+  ],
+];
 
 type Body = DashboardData & { source: string };
 
@@ -156,8 +168,16 @@ const SINGLE_FILTERS: readonly RefFilters[] = [
   { deployment_type: 'selfhosted' },
 ];
 
-describe('dashboard data.json against an independent computation', () => {
+describe.each(STORES)('dashboard data.json from the %s', (_name, sourceText, store) => {
+  beforeAll(async () => {
+    fx = await startDashboardFixture(await store());
+  });
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
   it('demo window, explicit range: no filter, each filter alone, combinations, no match', async () => {
+    expect((await data(query(fx.demo, {}))).source, 'the source asked for').toMatch(sourceText);
     const unfiltered = await expectExplicit(fx.demo, {});
     // The demo has more os, versions and connection types than the group limit.
     for (const b of ['p95TotalByConnectionType', 'relayShareByOs'] as const) {
@@ -245,6 +265,13 @@ describe('dashboard data.json against an independent computation', () => {
 });
 
 describe('bad filters', () => {
+  beforeAll(async () => {
+    fx = await startDashboardFixture();
+  });
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
   const long = 'x'.repeat(65);
   const cases: ReadonlyArray<readonly [string, RegExp]> = [
     ['os=linux&os=ios', /os.*2 times/],

@@ -1,7 +1,8 @@
-// A real ingest with its embedded store and the dashboard mounted as the command mounts it,
-// filled through the push path with two sets of samples: a demo fleet (the last half hour) and
-// a small hand-made set two days earlier whose groups tie at the group limit, lack tags, use
-// phase names no client knows and sit on band, bucket and range edges.
+// A real ingest (its embedded store, or InfluxDB read back through InfluxQL) with the dashboard
+// mounted as the command mounts it, filled through the push path with two sets of samples: a
+// demo fleet (the last half hour) and a small hand-made set two days earlier whose groups tie at
+// the group limit, lack tags, use phase names no client knows and sit on band, bucket and range
+// edges.
 import { gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import { createDashboardHandler } from '../../src/ingest/dashboard/handler.js';
@@ -15,6 +16,12 @@ import type { Range } from './reference-insights.js';
 
 /** Groups shown on their own per breakdown: small, so the demo's os, version and type overflow. */
 export const MAX_GROUPS = 2;
+
+/** Where the ingest keeps the samples and the dashboard reads them from. */
+export type DashboardStore =
+  | { readonly kind: 'embedded' }
+  /** An InfluxDB write URL: the ingest writes there, the dashboard reads it through InfluxQL. */
+  | { readonly kind: 'influxdb'; readonly writeUrl: string };
 
 export interface DashboardFixture {
   readonly ingest: TestIngest;
@@ -167,10 +174,12 @@ export function craftedSamples(t0: number): Sample[] {
 }
 
 /**
- * Starts the ingest (embedded store, the dashboard's groups limited to {@link MAX_GROUPS}) and
- * pushes both sample sets through it.
+ * Starts the ingest (its embedded store by default, the dashboard's groups limited to
+ * {@link MAX_GROUPS}) and pushes both sample sets through it.
  */
-export async function startDashboardFixture(): Promise<DashboardFixture> {
+export async function startDashboardFixture(
+  store: DashboardStore = { kind: 'embedded' },
+): Promise<DashboardFixture> {
   let ingest: TestIngest | undefined;
   const readSamples = (range: Range, signal?: AbortSignal) => {
     const sink = ingest?.server.sink;
@@ -178,16 +187,17 @@ export async function startDashboardFixture(): Promise<DashboardFixture> {
     // The store's upper bound is exclusive, the dashboard's inclusive.
     return sink.readSamples({ from: range.from, to: range.to + 1, signal });
   };
+  const influxdbUrl = store.kind === 'influxdb' ? store.writeUrl : '';
   const source = dashboardSourceFromEnv(
     {},
-    { influxdbUrl: '', influxdbToken: '', readSamples, storeDescription: 'fixture' },
+    { influxdbUrl, influxdbToken: '', readSamples, storeDescription: 'fixture' },
   );
-  if (source === undefined) throw new Error('no embedded-store dashboard');
+  if (source === undefined) throw new Error(`no dashboard for the ${store.kind} store`);
   const handler = createDashboardHandler({
     source,
     limits: { ...DEFAULT_PANEL_LIMITS, maxGroups: MAX_GROUPS },
   });
-  ingest = await startIngest({ routes: [handler] });
+  ingest = await startIngest({ routes: [handler], ...(influxdbUrl ? { influxdbUrl } : {}) });
   // A demo fleet that ends a minute ago, so every sample is inside a range that ends now.
   const fleet = recordDemoFleet({
     peers: 80,
