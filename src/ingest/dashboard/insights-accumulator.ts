@@ -3,6 +3,7 @@ import { SYNC_PHASES } from '../../protocol/schema.js';
 import type { Filters } from './filters.js';
 import {
   heatmapBand as bandOf,
+  type Distribution,
   fittedRange,
   HEATMAP_BOUNDS_SECONDS,
   type Insights,
@@ -23,6 +24,20 @@ export interface InsightLimits {
   readonly maxTracked: number;
   /** Durations kept in total for exact percentiles; past it, a uniform sample is kept. */
   readonly maxValues: number;
+}
+
+export interface InsightsResult {
+  /** The range the insights cover (fitted to the data for a fit request). */
+  readonly range: TimeRange;
+  readonly insights: Insights;
+}
+
+/** Runs a computation made of steps to its end at once. */
+export function drain<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -232,40 +247,57 @@ export class InsightsAccumulator {
    * The insights, with the range they cover: the range loaded, or when `fit`, narrowed to start
    * at the bucket holding the first sample (so a short burst of data fills the plots).
    */
-  result(fit = false): { range: TimeRange; insights: Insights } {
+  result(fit = false): InsightsResult {
+    return drain(this.resultInSteps(fit));
+  }
+
+  /**
+   * `result`, computed a piece at a time: each `yield` (between sorting one distribution and
+   * the next) is where a caller scanning a big store may give the event loop a turn.
+   */
+  *resultInSteps(fit = false): Generator<void, InsightsResult> {
     const extent = this.#first <= this.#last ? { from: this.#first, to: this.#last } : null;
     const range = fit && extent !== null ? fittedRange(this.#range, extent) : this.#range;
     const buckets = timeBuckets(range);
-    const dist = (t: Tracked) => distribution(t.series, buckets, t.tallies, t.banded);
+    const distributions: Partial<Record<keyof Insights['distributions'], Distribution>> = {};
+    const named = [
+      ['connectionTotal', this.#total],
+      ['signalingToConnection', this.#signaling],
+      ['connectionToHandshake', this.#handshake],
+      ['sync', this.#sync],
+      ['login', this.#login],
+    ] as const;
+    for (const [name, t] of named) {
+      distributions[name] = distribution(t.series, buckets, t.tallies, t.banded);
+      yield;
+    }
+    const heatmaps = {
+      connectionTotal: heatmap(this.#total.series, buckets, this.#total.tallies),
+      sync: heatmap(this.#sync.series, buckets, this.#sync.tallies),
+    };
+    const breakdowns = this.#breakdowns();
+    yield;
+    const syncPhasesResult = syncPhases({
+      series: this.#phases,
+      ids: this.#phaseIds,
+      counts: this.#phaseCounts,
+      sums: this.#phaseSums,
+      max: this.#phaseMax,
+      tallies: this.#phaseTallies,
+      buckets,
+      maxGroups: this.#limits.maxGroups,
+      syncTotalSeconds: this.#syncTotalSeconds,
+      syncSecondsOverTime: secondsPerBucket(this.#sync.series, buckets, this.#syncSeconds),
+    });
     const truncated = this.#truncated();
     const insights: Insights = {
       filters: this.#filters,
       buckets,
       extent,
-      distributions: {
-        connectionTotal: dist(this.#total),
-        signalingToConnection: dist(this.#signaling),
-        connectionToHandshake: dist(this.#handshake),
-        sync: dist(this.#sync),
-        login: dist(this.#login),
-      },
-      heatmaps: {
-        connectionTotal: heatmap(this.#total.series, buckets, this.#total.tallies),
-        sync: heatmap(this.#sync.series, buckets, this.#sync.tallies),
-      },
-      breakdowns: this.#breakdowns(),
-      syncPhases: syncPhases({
-        series: this.#phases,
-        ids: this.#phaseIds,
-        counts: this.#phaseCounts,
-        sums: this.#phaseSums,
-        max: this.#phaseMax,
-        tallies: this.#phaseTallies,
-        buckets,
-        maxGroups: this.#limits.maxGroups,
-        syncTotalSeconds: this.#syncTotalSeconds,
-        syncSecondsOverTime: secondsPerBucket(this.#sync.series, buckets, this.#syncSeconds),
-      }),
+      distributions: distributions as Insights['distributions'],
+      heatmaps,
+      breakdowns,
+      syncPhases: syncPhasesResult,
       ...(truncated.length > 0 ? { truncated } : {}),
     };
     return { range, insights };

@@ -76,12 +76,8 @@ function groupValue(
     case 'ratio':
       return (group, count) => (count === 0 ? null : sum(group, value.numerator) / count);
     case 'seconds': {
-      const { series } = value;
-      const byGroup = sortedSegments(
-        series.values,
-        input.ids.untracked + 1,
-        (i) => series.groups[i] as number,
-      );
+      const { values, groups } = value.series;
+      const byGroup = sortedSegments(values, input.ids.untracked + 1, (i) => groups[i] as number);
       return (group) => percentileOrNull(mergedSegments(byGroup, group), value.percentile);
     }
   }
@@ -134,10 +130,11 @@ function phaseGroups(input: PhaseInput): Array<{ phase: string; ids: number[] }>
 export function syncPhases(input: PhaseInput): SyncPhases {
   const groups = phaseGroups(input);
   const { series, syncTotalSeconds } = input;
+  const phaseOf = series.groups;
   const byPhase = sortedSegments(
     series.values,
     input.ids.untracked + 1,
-    (i) => series.groups[i] as number,
+    (i) => phaseOf[i] as number,
   );
   const rows: PhaseRow[] = groups.map(({ phase, ids }) => {
     const values = mergedSegments(byPhase, ids);

@@ -8,7 +8,7 @@
 import type { Sample } from '../../protocol/schema.js';
 import type { Filters } from './filters.js';
 import type { Insights } from './insights.js';
-import { InsightsAccumulator } from './insights-accumulator.js';
+import { drain, InsightsAccumulator } from './insights-accumulator.js';
 import { displayLabel } from './labels.js';
 import { sampleFilter } from './sample-filter.js';
 import { BoundedCounts, DEFAULT_GROUP_LIMITS, OTHER_LABEL, type Slice } from './top-counts.js';
@@ -342,9 +342,14 @@ export class PanelAccumulator {
    * (the panels' numbers are the same either way: no sample lies before it).
    */
   result(fit = false): DashboardData {
+    return drain(this.resultInSteps(fit));
+  }
+
+  /** `result` a piece at a time, for a caller that gives the event loop a turn at each `yield`. */
+  *resultInSteps(fit = false): Generator<void, DashboardData> {
+    const { range, insights } = yield* this.#insights.resultInSteps(fit);
     const overflow = this.#pairs.overflow;
     const logins = this.#loginResults.slices(LOGIN_RESULT_ORDER, this.#maxGroups);
-    const { range, insights } = this.#insights.result(fit);
     return {
       range,
       syncDurationExtremes: this.#syncExtremes.result(),

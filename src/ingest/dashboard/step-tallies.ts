@@ -19,7 +19,8 @@ export class StepTallies {
     readonly width: number,
   ) {
     const loaded = timeBuckets(range).stepMs;
-    this.#steps = (BUCKET_STEPS_MS as readonly number[]).filter((s) => s <= loaded);
+    // Largest first: see `add`.
+    this.#steps = (BUCKET_STEPS_MS as readonly number[]).filter((s) => s <= loaded).reverse();
     this.#base = Float64Array.from(this.#steps, (s) =>
       Math.max(Math.floor(range.from / s), Math.floor(range.to / s) - (MAX_BUCKETS - 1)),
     );
@@ -29,7 +30,11 @@ export class StepTallies {
   add(t: number, column: number, amount = 1): void {
     for (let s = 0; s < this.#steps.length; s++) {
       const local = Math.floor(t / (this.#steps[s] as number)) - (this.#base[s] as number);
-      if (local < 0 || local >= MAX_BUCKETS) continue;
+      // A time before the last buckets of one step is before those of every finer step too
+      // (each step is at least 1.5 times the next finer one), so most samples stop at the first
+      // step or two.
+      if (local < 0) return;
+      if (local >= MAX_BUCKETS) continue;
       const at = (s * MAX_BUCKETS + local) * this.width + column;
       this.#sums[at] = (this.#sums[at] as number) + amount;
     }
