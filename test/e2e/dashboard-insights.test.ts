@@ -10,6 +10,7 @@ import {
   type DashboardFixture,
   type DashboardStore,
   MAX_GROUPS,
+  ODD_VERSION,
   startDashboardFixture,
 } from '../helpers/dashboard-fixture.js';
 import {
@@ -209,7 +210,7 @@ describe.each(STORES)('dashboard data.json from the %s', (_name, sourceText, sto
     expect(all.breakdowns.loginFailureRateByVersion.rows).toEqual([
       { label: '0.59.12', value: 0, count: 3 },
       { label: '0.61.0', value: 1 / 2, count: 2 },
-      { label: 'other', value: 2 / 3, count: 3, other: true },
+      { label: 'other', value: 3 / 4, count: 4, other: true },
     ]);
     expect(all.syncPhases.rows.map((r) => r.phase)).toEqual([
       'netbird_config',
@@ -236,6 +237,10 @@ describe.each(STORES)('dashboard data.json from the %s', (_name, sourceText, sto
     await expectExplicit(fx.crafted, { connection_type: 'relay', version: '0.61.0' });
     await expectExplicit(fx.crafted, { os: 'darwin', attempt_type: 'reconnection' });
     await expectExplicit(fx.crafted, { connection_type: 'quic_direct' });
+    const odd = await expectExplicit(fx.crafted, { version: ODD_VERSION });
+    expect(odd.breakdowns.loginFailureRateByVersion.rows).toEqual([
+      { label: ODD_VERSION, value: 1, count: 1 },
+    ]);
   });
 
   it('fit default: the 24 h preset narrowed to the first sample, with and without filters', async () => {

@@ -9,6 +9,7 @@ import { BREAKDOWNS } from '../../src/ingest/dashboard/views/operator-views.js';
 import {
   type DashboardFixture,
   MAX_GROUPS,
+  ODD_VERSION,
   startDashboardFixture,
 } from '../helpers/dashboard-fixture.js';
 import {
@@ -233,6 +234,9 @@ describe('the page shows the independently computed numbers', () => {
     expect(html).toContain('data-other="1"');
     await expectExplicitPage(fx.crafted, { os: 'linux' });
     await expectExplicitPage(fx.crafted, { os: 'plan9' });
+    // A label with every character HTML escapes, shown as itself.
+    const odd = await expectExplicitPage(fx.crafted, { version: ODD_VERSION });
+    expect(odd).not.toContain(ODD_VERSION);
   });
 
   it('fit default: the same numbers as the data in the fitted range', async () => {

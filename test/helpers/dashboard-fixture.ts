@@ -52,6 +52,9 @@ function line(s: Sample): string {
 
 const CRAFTED_WINDOW_MS = 10 * 60_000;
 
+/** A version with every character HTML escapes (the line protocol takes them as they are). */
+export const ODD_VERSION = `9.9.9-"rc"<b>&'x'`;
+
 interface Conn {
   at: number;
   os?: string;
@@ -85,13 +88,15 @@ const LOGINS: ReadonlyArray<readonly [number, string, string, number]> = [
   [300_000, '0.62.0', 'failure', 30],
   [301_000, '0.62.0', 'failure', 0.25],
   [450_000, '0.60.8', 'success', 0.6],
+  [451_000, ODD_VERSION, 'failure', 1.5],
 ];
 
-const SYNCS: ReadonlyArray<readonly [number, number]> = [
+const SYNCS: ReadonlyArray<readonly [number, number, string?]> = [
   [5_000, 0.2],
   [120_000, 1.3],
   [121_000, 0.05],
   [500_000, 45],
+  [452_000, 0.7, ODD_VERSION],
 ];
 
 const PHASES: ReadonlyArray<readonly [number, string, number]> = [
@@ -154,10 +159,10 @@ export function craftedSamples(t0: number): Sample[] {
     os: i % 2 === 0 ? 'linux' : 'darwin',
     peer_id: PEER_ID,
   });
-  SYNCS.forEach(([at, seconds], i) => {
+  SYNCS.forEach(([at, seconds, version], i) => {
     out.push({
       measurement: 'netbird_sync',
-      tags: syncTags(i),
+      tags: { ...syncTags(i), ...(version === undefined ? {} : { version }) },
       fields: { duration_seconds: seconds },
       timestampNs: ns(t0 + at),
     });
