@@ -9,7 +9,10 @@ import {
   timeBuckets,
 } from '../../src/ingest/dashboard/insights.js';
 import { InsightsAccumulator } from '../../src/ingest/dashboard/insights-accumulator.js';
+import { LabelIds } from '../../src/ingest/dashboard/label-ids.js';
 import { computePanels, type TimeRange } from '../../src/ingest/dashboard/panels.js';
+import { StepTallies } from '../../src/ingest/dashboard/step-tallies.js';
+import { ValueSeries } from '../../src/ingest/dashboard/value-series.js';
 import { MEASUREMENTS, type Sample, SYNC_PHASES } from '../../src/protocol/schema.js';
 
 const NOW = 1_700_000_000_000;
@@ -648,5 +651,82 @@ describe('the bounds', () => {
 
   it('refuse limits below 1', () => {
     expect(() => computePanels([], range, { ...LIMITS, maxValues: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('the pieces behind the bounds', () => {
+  it('a value series keeps every value until limited, then a uniform sample of that size', () => {
+    const series = new ValueSeries();
+    for (let i = 0; i < 10_000; i++) series.add(i, i / 10, i % 3);
+    expect([series.length, series.seen, series.sampled, series.max]).toEqual([
+      10_000,
+      10_000,
+      false,
+      999.9,
+    ]);
+    expect(Array.from(series.values.subarray(0, 3))).toEqual([0, 0.1, 0.2]);
+    series.limit(1000);
+    for (let i = 10_000; i < 20_000; i++) series.add(i, i / 10, i % 3);
+    expect([series.length, series.seen, series.sampled, series.max]).toEqual([
+      1000,
+      20_000,
+      true,
+      1999.9,
+    ]);
+    // Each kept value is one offered, with its own time and group, and each half of the input
+    // is about equally represented.
+    const times = Array.from(series.times);
+    expect(new Set(times).size).toBe(1000);
+    series.values.forEach((v, i) => {
+      expect(v).toBe((times[i] as number) / 10);
+      expect(series.groups[i]).toBe((times[i] as number) % 3);
+    });
+    const early = times.filter((t) => t < 10_000).length;
+    expect(early).toBeGreaterThan(420);
+    expect(early).toBeLessThan(580);
+  });
+
+  it('per-bucket tallies equal plain counts at every step a fitted range can have', () => {
+    const day = { from: NOW - 24 * HOUR + 1234, to: NOW };
+    const r = random(9);
+    // Skewed towards the end, so even the finest steps' buckets hold samples.
+    const times = Array.from(
+      { length: 5000 },
+      () => day.to - Math.floor(r() ** 6 * (day.to - day.from)),
+    );
+    const tallies = new StepTallies(day, 2);
+    for (const t of times) tallies.add(t, t % 2, 1);
+    let steps = 0;
+    for (const span of [24 * HOUR, 6 * HOUR, HOUR, 600_000, 60_000, 30_000, 10_000]) {
+      const range = { from: NOW - span, to: NOW };
+      const b = timeBuckets(range);
+      const plain = Array.from({ length: b.count }, (_, i) => {
+        const row = [0, 0];
+        for (const t of times) {
+          if (Math.floor((t - b.start) / b.stepMs) === i) row[t % 2] = (row[t % 2] as number) + 1;
+        }
+        return row;
+      });
+      expect(tallies.rows(b), String(span)).toEqual(plain);
+      expect(
+        plain.flat().reduce((n, c) => n + c, 0),
+        String(span),
+      ).toBeGreaterThan(10);
+      steps++;
+    }
+    expect(steps).toBe(7);
+  });
+
+  it('label ids: known labels first, at most maxTracked others, the rest counted together', () => {
+    const ids = new LabelIds(2, ['checks', 'persist']);
+    expect([ids.idOf('checks'), ids.idOf('persist'), ids.idOf('new'), ids.idOf(undefined)]).toEqual(
+      [0, 1, 2, 3],
+    );
+    expect(ids.idOf('')).toBe(3);
+    expect(ids.labels).toEqual(['checks', 'persist', 'new', 'unknown']);
+    expect([ids.idOf('x'), ids.idOf('y'), ids.idOf('x')]).toEqual([4, 4, 4]);
+    expect(ids.untracked).toBe(4);
+    expect(ids.untrackedSamples).toBe(3);
+    expect(() => new LabelIds(0)).toThrow(RangeError);
   });
 });
