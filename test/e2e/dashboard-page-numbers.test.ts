@@ -14,11 +14,13 @@ import {
 } from '../helpers/dashboard-fixture.js';
 import {
   fittedRange,
+  type Point,
   type Range,
   type RefFilters,
   type RefInsights,
   type RefQuantiles,
   referenceInsights,
+  selectPoints,
 } from '../helpers/reference-insights.js';
 
 const DAY_MS = 86_400_000;
@@ -81,10 +83,10 @@ function rows(fragment: string, marker: string): Row[] {
   return out;
 }
 
-/** The section of the view with `id` (sections do not nest). */
-function view(html: string, id: string): string {
-  const m = new RegExp(`<section [^>]*data-view="${id}"[^>]*>([\\s\\S]*?)</section>`).exec(html);
-  expect(m, `the page has the view ${id}`).not.toBeNull();
+/** The section of the view (or of the classic panel) `id`; sections do not nest. */
+function view(html: string, id: string, role: 'view' | 'panel' = 'view'): string {
+  const m = new RegExp(`<section [^>]*data-${role}="${id}"[^>]*>([\\s\\S]*?)</section>`).exec(html);
+  expect(m, `the page has the ${role} ${id}`).not.toBeNull();
   return m?.[1] ?? '';
 }
 
@@ -208,16 +210,52 @@ function query(range: Range | undefined, filters: RefFilters): string {
   return params.toString();
 }
 
-function expectPage(html: string, ref: RefInsights, what: string) {
+/** The stage bars of NetBird's panel show p50 and p95 of each stage, the mean in text. */
+function expectStages(html: string, ref: RefInsights, points: readonly Point[], what: string) {
+  const fragment = view(html, 'connection-stage-durations', 'panel');
+  const stages = fragment.split('<div class="stage" ').slice(1);
+  const expected = [
+    ['signaling_to_connection_seconds', ref.distributions.signalingToConnection.overall],
+    ['connection_to_wg_handshake_seconds', ref.distributions.connectionToHandshake.overall],
+  ] as const;
+  if (expected.every(([, q]) => q.count === 0)) {
+    expect(stages, `${what}: no stage bars without data`).toEqual([]);
+    return;
+  }
+  expect(stages, `${what}: one bar group per stage`).toHaveLength(expected.length);
+  for (const [i, [field, q]] of expected.entries()) {
+    const chunk = stages[i] as string;
+    const attrs = attributes(chunk.slice(0, chunk.indexOf('>')));
+    const label = `${what} stage ${field}`;
+    expect(Number(attrs['data-count']), `${label} count`).toBe(q.count);
+    for (const name of ['p50', 'p95'] as const) {
+      expect(attrs[`data-${name}`], `${label} ${name}`).toBe(String(q[name]));
+      const text = new RegExp(`data-q="${name}"[^>]*>([^<]*)<`).exec(chunk)?.[1];
+      expect(decode(text ?? ''), `${label} ${name} text`).toBe(formatSeconds(q[name]));
+    }
+    const values = points.flatMap((p) =>
+      p.measurement === 'netbird_peer_connection' && p.fields[field] !== undefined
+        ? [p.fields[field] as number]
+        : [],
+    );
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(Number(attrs['data-mean']), `${label} mean`).toBeCloseTo(mean, 12);
+    expect(chunk, `${label} mean text`).toContain(`mean ${formatSeconds(mean)}`);
+  }
+}
+
+function expectPage(html: string, ref: RefInsights, what: string, points: readonly Point[]) {
   expectPercentileTable(html, ref, what);
   expectBreakdowns(html, ref, what);
   expectPhaseTable(html, ref, what);
+  expectStages(html, ref, points, what);
 }
 
 async function expectExplicitPage(range: Range, filters: RefFilters): Promise<string> {
   const q = query(range, filters);
   const html = await page(q);
-  expectPage(html, referenceInsights(fx.samples, range, filters, MAX_GROUPS), q);
+  const ref = referenceInsights(fx.samples, range, filters, MAX_GROUPS);
+  expectPage(html, ref, q, selectPoints(fx.samples, range, filters));
   return html;
 }
 
@@ -244,7 +282,8 @@ describe('the page shows the independently computed numbers', () => {
     // No sample lies near now, so any now during the request selects the same samples.
     const now = Date.now();
     const range = fittedRange(fx.samples, { from: now - DAY_MS, to: now }, {});
-    expectPage(html, referenceInsights(fx.samples, range, {}, MAX_GROUPS), 'fit');
+    const ref = referenceInsights(fx.samples, range, {}, MAX_GROUPS);
+    expectPage(html, ref, 'fit', selectPoints(fx.samples, range, {}));
   });
 
   it('a breakdown row links to the view filtered to its group', async () => {
@@ -261,7 +300,8 @@ describe('the page shows the independently computed numbers', () => {
     expect(target.searchParams.get('os')).toBe(os);
     expect(target.searchParams.get('from'), 'the link keeps the range').toBe(String(fx.demo.from));
     const followed = await page(target.searchParams.toString());
-    expectPage(followed, referenceInsights(fx.samples, fx.demo, { os }, MAX_GROUPS), `os=${os}`);
+    const ref = referenceInsights(fx.samples, fx.demo, { os }, MAX_GROUPS);
+    expectPage(followed, ref, `os=${os}`, selectPoints(fx.samples, fx.demo, { os }));
   });
 
   it('a perturbed sample makes the comparison fail', async () => {
@@ -272,6 +312,7 @@ describe('the page shows the independently computed numbers', () => {
         : s,
     );
     const wrong = referenceInsights(changed, fx.crafted, {}, MAX_GROUPS);
-    expect(() => expectPage(html, wrong, 'perturbed')).toThrow(/login/);
+    const points = selectPoints(changed, fx.crafted, {});
+    expect(() => expectPage(html, wrong, 'perturbed', points)).toThrow(/login/);
   });
 });

@@ -77,7 +77,7 @@ export interface RefInsights {
 }
 
 /** One sample reduced to what the views read: time in ms, tags, fields. */
-interface Point {
+export interface Point {
   measurement: string;
   t: number;
   tags: Readonly<Record<string, string>>;
