@@ -109,7 +109,8 @@ class BodyReader implements DecoderOutput {
   #startBody: (() => boolean) | undefined;
   readonly #minRate: BodyRateLimits | undefined;
   #rateTimer: NodeJS.Timeout | undefined;
-  #stopRate: () => void = () => {};
+  /** Bytes received per window, when a least rate applies. */
+  #floor: BodyRateFloor | undefined;
 
   constructor(
     req: IncomingMessage,
@@ -143,24 +144,22 @@ class BodyReader implements DecoderOutput {
 
   /** Checks the rate at the end of every window until the body is read. */
   #watchRate(limits: BodyRateLimits): void {
-    const floor = new BodyRateFloor(limits);
-    const counted = (chunk: Buffer) => floor.add(chunk.length);
-    this.#req.on('data', counted);
-    const check = () => {
-      if (this.#settled) return;
-      if (!this.#requestEnded && floor.windowEnded()) {
-        if (this.#problem === undefined) {
-          this.#problem = 'too slow';
-          this.#message = 'body too slow';
-        }
-        this.#finish(false);
-        return;
-      }
-      this.#rateTimer = setTimeout(check, limits.windowMs);
-    };
-    this.#rateTimer = setTimeout(check, limits.windowMs);
-    this.#stopRate = () => this.#req.off('data', counted);
+    this.#floor = new BodyRateFloor(limits);
+    this.#rateTimer = setTimeout(this.#checkRate, limits.windowMs, limits.windowMs);
   }
+
+  readonly #checkRate = (windowMs: number): void => {
+    if (this.#settled) return;
+    if (!this.#requestEnded && this.#floor?.windowEnded()) {
+      if (this.#problem === undefined) {
+        this.#problem = 'too slow';
+        this.#message = 'body too slow';
+      }
+      this.#finish(false);
+      return;
+    }
+    this.#rateTimer = setTimeout(this.#checkRate, windowMs, windowMs);
+  };
 
   /** The first body bytes (or the end of an empty body): the caller may still refuse it. */
   #begin(): boolean {
@@ -198,6 +197,7 @@ class BodyReader implements DecoderOutput {
   // The request's events.
 
   readonly #onData = (chunk: Buffer): void => {
+    this.#floor?.add(chunk.length);
     if (!this.#begin()) return;
     this.#raw += chunk.length;
     if (this.#raw > this.#limits.maxRawBytes) {
@@ -262,7 +262,7 @@ class BodyReader implements DecoderOutput {
     if (this.#settled) return;
     this.#settled = true;
     clearTimeout(this.#rateTimer);
-    this.#stopRate();
+    this.#floor = undefined;
     const req = this.#req;
     req.off('data', this.#onData);
     req.off('end', this.#onEnd);

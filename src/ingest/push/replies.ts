@@ -16,6 +16,9 @@ export interface Reply {
 
 const TEXT = 'text/plain; charset=utf-8';
 const CLOSE: OutgoingHttpHeaders = { connection: 'close' };
+const NO_HEADERS: OutgoingHttpHeaders = Object.freeze({});
+/** The headers of most answers, built once rather than spread together per answer. */
+const PLAIN: OutgoingHttpHeaders = Object.freeze({ 'content-type': TEXT });
 
 /**
  * Writes answers. `closing` is asked at each answer: a server that is shutting down ends every
@@ -37,7 +40,8 @@ export class Replies {
     if (res.headersSent || res.destroyed) return;
     // Closing, or a body left unread: end the connection rather than read the rest for reuse.
     const extra = this.#closing() || res.req.complete === false ? CLOSE : undefined;
-    res.writeHead(status, { 'content-type': TEXT, ...headers, ...extra });
+    const plain = extra === undefined && (headers === NO_HEADERS || isEmpty(headers));
+    res.writeHead(status, plain ? PLAIN : { 'content-type': TEXT, ...headers, ...extra });
     res.end(body);
   }
 
@@ -61,7 +65,7 @@ export class Replies {
         ...fields,
       });
     }
-    this.send(res, r.status, r.status === 204 ? '' : `${r.message}\n`, r.headers ?? {});
+    this.send(res, r.status, r.status === 204 ? '' : `${r.message}\n`, r.headers ?? NO_HEADERS);
   }
 
   /** The client went away before its body was read: nothing can be answered, only counted. */
@@ -98,6 +102,11 @@ export class Replies {
     this.reply(res, refused === undefined ? STORED : PARTLY_STORED);
     this.#log.debug('push stored', { lines: result.lines, bytes: result.byteLength, ...fields });
   }
+}
+
+function isEmpty(headers: OutgoingHttpHeaders): boolean {
+  for (const _ in headers) return false;
+  return true;
 }
 
 export const STORED: Reply = { status: 204, reason: 'stored', message: '' };
