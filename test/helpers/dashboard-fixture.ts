@@ -109,6 +109,7 @@ const PHASES: ReadonlyArray<readonly [number, string, number]> = [
   [5_004, 'zeta_phase', 0.04],
   [500_002, 'zeta_phase', 10],
   [121_001, 'alpha_phase', 0.01],
+  [300_001, 'alpha_phase', 0.02],
   [500_003, 'beta_phase', 5],
 ];
 
