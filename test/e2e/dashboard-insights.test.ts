@@ -16,10 +16,12 @@ import {
 import {
   filterSamples,
   fittedRange,
+  type Point,
   type Range,
   type RefFilters,
   type RefInsights,
   referenceInsights,
+  selectPoints,
 } from '../helpers/reference-insights.js';
 
 const DAY_MS = 86_400_000;
@@ -267,6 +269,103 @@ describe.each(STORES)('dashboard data.json from the %s', (_name, sourceText, sto
     );
     const wrong = referenceInsights(changed, fx.crafted, {}, MAX_GROUPS);
     expect(() => expectInsights(body, wrong, 'perturbed')).toThrow(/phase/);
+  });
+});
+
+/** Whether `v` is one of the durations of `field` of `measurement` among `points`. */
+function isSampleValue(points: readonly Point[], measurement: string, field: string, v: number) {
+  return points.some((p) => p.measurement === measurement && p.fields[field] === v);
+}
+
+const DISTRIBUTION_FIELDS = {
+  connectionTotal: ['netbird_peer_connection', 'total_seconds'],
+  signalingToConnection: ['netbird_peer_connection', 'signaling_to_connection_seconds'],
+  connectionToHandshake: ['netbird_peer_connection', 'connection_to_wg_handshake_seconds'],
+  sync: ['netbird_sync', 'duration_seconds'],
+  login: ['netbird_login', 'duration_seconds'],
+} as const;
+
+/**
+ * Past the value bound: percentiles are estimates, each still a duration some sample had; every
+ * count, maximum, sum, share, heatmap cell and the ranges stay exact.
+ */
+function expectBounded(actual: DashboardData, expected: RefInsights, points: readonly Point[]) {
+  const got = actual.insights;
+  expect(got.truncated?.join(' '), 'says the percentiles are estimates').toMatch(/estimate/);
+  expect(got.buckets).toEqual(expected.buckets);
+  expect(got.extent).toEqual(expected.extent);
+  expect(got.heatmaps).toEqual(expected.heatmaps);
+  let estimates = 0;
+  const member = (m: string, f: string, v: number | null | undefined, what: string) => {
+    if (v === null || v === undefined) return;
+    estimates++;
+    expect(isSampleValue(points, m, f, v), `${what}: ${v} is a sample's duration`).toBe(true);
+  };
+  for (const [name, [m, f]] of Object.entries(DISTRIBUTION_FIELDS)) {
+    const d = got.distributions[name as keyof typeof DISTRIBUTION_FIELDS];
+    const want = expected.distributions[name as keyof typeof DISTRIBUTION_FIELDS];
+    expect([d.overall.count, d.overall.max], `${name} count and max`).toEqual([
+      want.overall.count,
+      want.overall.max,
+    ]);
+    expect(d.overTime.count, `${name} counts per bucket`).toEqual(want.overTime.count);
+    for (const q of ['p50', 'p95', 'p99'] as const) {
+      member(m, f, d.overall[q], `${name} ${q}`);
+      for (const v of d.overTime[q]) member(m, f, v, `${name} ${q} per bucket`);
+    }
+  }
+  for (const [name, b] of Object.entries(expected.breakdowns)) {
+    const rows = got.breakdowns[name as keyof RefInsights['breakdowns']].rows;
+    expect(
+      rows.map((r) => [r.label, r.count, r.other]),
+      `${name} rows`,
+    ).toEqual(b.rows.map((r) => [r.label, r.count, r.other]));
+    if (b.unit !== 'seconds') expect(rows.map((r) => r.value)).toEqual(b.rows.map((r) => r.value));
+    else for (const r of rows) member('netbird_peer_connection', 'total_seconds', r.value, name);
+  }
+  const phases = got.syncPhases;
+  const want = expected.syncPhases;
+  expect(phases.rows.map((r) => [r.phase, r.quantiles.count, r.quantiles.max])).toEqual(
+    want.rows.map((r) => [r.phase, r.quantiles.count, r.quantiles.max]),
+  );
+  for (const r of phases.rows) {
+    for (const q of ['p50', 'p95', 'p99'] as const) {
+      member('netbird_sync_phase', 'duration_seconds', r.quantiles[q], `phase ${r.phase} ${q}`);
+    }
+  }
+  expectClose(
+    phases.rows.map((r) => [r.totalSeconds, r.shareOfSync]),
+    want.rows.map((r) => [r.totalSeconds, r.shareOfSync]),
+    'phase totals and shares',
+  );
+  expectClose(phases.secondsOverTime, want.secondsOverTime, 'phase seconds over time');
+  expectClose(phases.syncSecondsOverTime, want.syncSecondsOverTime, 'sync over time');
+  expect(estimates, 'the estimates were looked at').toBeGreaterThan(0);
+}
+
+describe('dashboard data.json past the value bound (embedded store)', () => {
+  beforeAll(async () => {
+    fx = await startDashboardFixture({ kind: 'embedded' }, 300);
+  });
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
+  it('explicit and fit ranges: estimates said to be so, everything else exact', async () => {
+    for (const filters of [{}, { os: 'linux' }] as RefFilters[]) {
+      const body = await data(query(fx.demo, filters));
+      const expected = referenceInsights(fx.samples, fx.demo, filters, MAX_GROUPS);
+      expectBounded(body, expected, selectPoints(fx.samples, fx.demo, filters));
+    }
+    const body = await data('');
+    const preset = { from: body.range.to - DAY_MS, to: body.range.to };
+    const range = fittedRange(fx.samples, preset, {});
+    expect(body.range).toEqual(range);
+    expectBounded(
+      body,
+      referenceInsights(fx.samples, range, {}, MAX_GROUPS),
+      selectPoints(fx.samples, range, {}),
+    );
   });
 });
 

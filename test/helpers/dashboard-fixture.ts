@@ -185,6 +185,8 @@ export function craftedSamples(t0: number): Sample[] {
  */
 export async function startDashboardFixture(
   store: DashboardStore = { kind: 'embedded' },
+  /** Values the dashboard holds per load before its percentiles become estimates. */
+  maxValues?: number,
 ): Promise<DashboardFixture> {
   let ingest: TestIngest | undefined;
   const readSamples = (range: Range, signal?: AbortSignal) => {
@@ -201,7 +203,11 @@ export async function startDashboardFixture(
   if (source === undefined) throw new Error(`no dashboard for the ${store.kind} store`);
   const handler = createDashboardHandler({
     source,
-    limits: { ...DEFAULT_PANEL_LIMITS, maxGroups: MAX_GROUPS },
+    limits: {
+      ...DEFAULT_PANEL_LIMITS,
+      maxGroups: MAX_GROUPS,
+      ...(maxValues === undefined ? {} : { maxValues }),
+    },
   });
   ingest = await startIngest({ routes: [handler], ...(influxdbUrl ? { influxdbUrl } : {}) });
   // A demo fleet that ends a minute ago, so every sample is inside a range that ends now.
