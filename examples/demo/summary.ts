@@ -95,11 +95,20 @@ export function summarize(samples: readonly Sample[]): DemoSummary {
         break;
     }
   }
-  // The dashboards' own computation, so the terminal and the panels agree.
-  const panels = computePanels(samples, {
-    from: Number.NEGATIVE_INFINITY,
-    to: Number.POSITIVE_INFINITY,
-  });
+  // The dashboards' own computation, so the terminal and the panels agree; over the samples'
+  // own time span, since the dashboard divides its range into time buckets.
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const s of samples) {
+    if (s.timestampNs === undefined) continue;
+    const t = Number(s.timestampNs / 1_000_000n);
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  const panels = computePanels(
+    samples,
+    first <= last ? { from: first, to: last } : { from: 0, to: 0 },
+  );
   const attempts = initial + reconnections;
   return {
     samples: counts,
