@@ -80,14 +80,18 @@ function logLadder(lo: number, hi: number): number[] {
   return out.filter((v) => v >= from && v <= to);
 }
 
-/** Ticks of a ladder, thinned to round decades (1 ms, 10 ms, ..., 1 min, 10 min) when crowded. */
+/**
+ * Ticks of a ladder, thinned to its ends and the round decades between them (1 ms, 10 ms, ...,
+ * 1 min, 10 min) when crowded.
+ */
 function thin(values: number[], maxTicks: number): number[] {
   if (values.length <= maxTicks) return values;
   const ends = [values[0] as number, values[values.length - 1] as number];
   const decades = values.filter((v) => /^1(0*)$/.test(clean(v / ladderUnit(v).seconds)));
-  const kept = [...new Set([ends[0] as number, ...decades, ends[1] as number])].sort(
-    (a, b) => a - b,
-  );
+  const [lo, hi] = ends as [number, number];
+  // A decade less than a factor 3 from an end would crowd its label (1 min under 2 min).
+  const inner = decades.filter((v) => v / lo >= 3 && hi / v >= 3);
+  const kept = [lo, ...inner, hi];
   if (kept.length <= maxTicks) return kept;
   const every = Math.ceil((kept.length - 1) / (maxTicks - 1));
   return kept.filter((_, i) => i % every === 0 || i === kept.length - 1);
