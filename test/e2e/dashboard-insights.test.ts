@@ -2,9 +2,14 @@
 // and from InfluxDB through InfluxQL, against an independent computation from the samples
 // pushed: every percentile (over the range and per bucket), heatmap cell, breakdown row (the
 // groups past the limit merged into "other"), sync phase and share, the extent and the effective
-// range, with no filter, each filter, combinations, and the fit default.
+// range, with no filter, each filter, combinations, and the fit default; past the value bound,
+// what stays exact; and bad filters refused with the reason.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { computePanels, type DashboardData } from '../../src/ingest/dashboard/panels.js';
+import {
+  computePanels,
+  type DashboardData,
+  DEFAULT_PANEL_LIMITS,
+} from '../../src/ingest/dashboard/panels.js';
 import { influxCreateDatabase, uniqueName } from '../helpers/backend-clients.js';
 import {
   type DashboardFixture,
@@ -116,8 +121,7 @@ function expectInsights(actual: DashboardData, expected: RefInsights, what: stri
 /** The eight classic panels obey the filters: they equal the panels of the filtered samples. */
 function expectPanels(actual: DashboardData, range: Range, filters: RefFilters, what: string) {
   const expected = computePanels(filterSamples(fx.samples, range, filters), range, {
-    maxPoints: 5000,
-    maxPairs: 200_000,
+    ...DEFAULT_PANEL_LIMITS,
     maxGroups: MAX_GROUPS,
   });
   expect(actual.syncDurationExtremes, `${what}: sync extremes`).toEqual(
