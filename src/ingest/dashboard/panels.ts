@@ -160,14 +160,15 @@ class Reservoir {
 
   constructor(readonly limit: number) {}
 
-  add(p: PlotPoint): void {
+  /** Adds a point; the point object is made only when it is kept (most are not, past the limit). */
+  add(t: number, v: number, group?: string): void {
     this.#seen++;
     if (this.#points.length < this.limit) {
-      this.#points.push(p);
+      this.#points.push(group === undefined ? { t, v } : { t, v, group });
       return;
     }
     const j = Math.floor(this.#random() * this.#seen);
-    if (j < this.limit) this.#points[j] = p;
+    if (j < this.limit) this.#points[j] = group === undefined ? { t, v } : { t, v, group };
   }
 
   #random(): number {
@@ -306,18 +307,18 @@ export class PanelAccumulator {
         const v = field(sample, 'duration_seconds');
         if (v === undefined) return;
         this.#syncExtremes.add(v);
-        this.#syncPoints.add({ t, v });
+        this.#syncPoints.add(t, v);
         return;
       }
       case 'netbird_peer_connection': {
         const total = field(sample, 'total_seconds');
         if (total === undefined) return;
         this.#totalExtremes.add(total);
-        this.#totalPoints.add({ t, v: total });
-        STAGE_BARS.forEach((bar, i) => {
-          const v = field(sample, bar.field);
+        this.#totalPoints.add(t, total);
+        for (let i = 0; i < STAGE_BARS.length; i++) {
+          const v = field(sample, (STAGE_BARS[i] as (typeof STAGE_BARS)[number]).field);
           if (v !== undefined) this.#stages[i]?.add(v);
-        });
+        }
         const pair = sample.tags.connection_pair_id;
         const type = sample.tags.connection_type;
         // NetBird's Flux query drops rows without these tags when it groups by them.
@@ -330,7 +331,7 @@ export class PanelAccumulator {
         const v = field(sample, 'duration_seconds');
         if (v === undefined) return;
         const result = displayLabel(sample.tags.result || 'unknown');
-        this.#loginPoints.add({ t, v, group: result });
+        this.#loginPoints.add(t, v, result);
         this.#loginResults.add(result);
         return;
       }
