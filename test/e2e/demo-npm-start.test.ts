@@ -241,7 +241,10 @@ describe('npm start', () => {
       const page = await fetch(url);
       expect(page.status).toBe(200);
       const html = await page.text();
-      expect(html.match(/<section class="panel/g)).toHaveLength(8);
+      expect(html.match(/<section class="panel[^>]* data-panel=/g)).toHaveLength(8);
+      expect(html.match(/<section class="panel[^>]* data-view=/g)?.length).toBeGreaterThanOrEqual(
+        12,
+      );
       expect(await (await fetch(new URL('/health', url))).text()).toBe('ok');
       const config = (await (await fetch(new URL('/config', url))).json()) as Record<
         string,
