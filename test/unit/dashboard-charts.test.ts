@@ -58,7 +58,9 @@ describe('duration axes', () => {
       expect(units.size, `${max}`).toBe(1);
       const step = ticks[1]?.n as number;
       expect(oneTwoFive(step), `${max}: step ${step}`).toBe(true);
-      ticks.forEach((t, k) => expect(t?.n).toBeCloseTo(k * step, 9));
+      ticks.forEach((t, k) => {
+        expect(t?.n).toBeCloseTo(k * step, 9);
+      });
       expect(scale.top).toBeGreaterThanOrEqual(max * (1 - 1e-9));
       expect(scale.ticks.length).toBeLessThanOrEqual(11);
       expect(scale.map(0)).toBe(100);
