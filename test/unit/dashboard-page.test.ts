@@ -34,6 +34,7 @@ function insights(filters: Filters = {}): Insights {
   const q = quantiles([0.01, 0.02, 0.4]);
   return {
     ...base,
+    extent: { from: NOW - 60_000, to: NOW - 60_000 },
     distributions: {
       connectionTotal: dist([0.3, 0.9, 1.5, 7, 194.4]),
       signalingToConnection: dist([0.2, 0.8, 1.2]),
@@ -252,6 +253,11 @@ describe('dashboard page', () => {
     expect(fit).toMatch(/<a href="\/dashboard\?os=ios" title="[^"]*" class="on">fit<\/a>/);
     expect(fit).toContain('<a href="/dashboard?range=24h&amp;os=ios">24h</a>');
     expect(fit).toContain('fitted to the data');
+    const empty = renderPage(
+      { ...computePanels([], RANGE), insights: emptyInsights(RANGE) },
+      { source: 'x', rangeKey: '24h', ranges: RANGES, basePath: '/d', generatedAt: NOW, fit: true },
+    );
+    expect(empty).toContain('last 24h (no data to fit the range to)');
     const preset = page({ rangeKey: '6h' }).html;
     expect(preset).toContain('content="30; url=/dashboard?range=6h"');
     expect(preset).toContain('<a href="/dashboard?range=6h" class="on">6h</a>');

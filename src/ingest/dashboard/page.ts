@@ -46,7 +46,9 @@ function rangeText(data: DashboardData, view: View): string {
   const at = (t: number) =>
     `<span data-t="${t}" data-date="1">${escapeHtml(formatTick(t, true))}</span>`;
   if (view.fit) {
-    return `last ${escapeHtml(view.rangeKey)}, fitted to the data: from ${at(data.range.from)}`;
+    return data.insights.extent === null
+      ? `last ${escapeHtml(view.rangeKey)} (no data to fit the range to)`
+      : `last ${escapeHtml(view.rangeKey)}, fitted to the data: from ${at(data.range.from)}`;
   }
   if (!view.ranges.includes(view.rangeKey)) {
     return `${at(data.range.from)} to ${at(data.range.to)}`;
