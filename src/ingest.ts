@@ -1,6 +1,7 @@
 // Server entry point (`netbird-otel-metrics/ingest`): the validating ingest, its sinks, the
 // embedded store and the dashboard. Clients import `.` instead and never load this code.
 export { ConfigError } from './config/config-error.js';
+export { FILTER_TAGS, type Filters, type FilterTag } from './ingest/dashboard/filters.js';
 export {
   createDashboardHandler,
   type DashboardHandler,
@@ -12,6 +13,17 @@ export {
   type InfluxqlSourceOptions,
   influxqlSource,
 } from './ingest/dashboard/influxql-source.js';
+export type {
+  Breakdown,
+  BreakdownRow,
+  Distribution,
+  Heatmap,
+  Insights,
+  PhaseRow,
+  QuantilesOverTime,
+  SyncPhases,
+  TimeBuckets,
+} from './ingest/dashboard/insights.js';
 export {
   computePanels,
   type DashboardData,

@@ -8,7 +8,10 @@ import {
   type Insights,
   timeBuckets,
 } from '../../src/ingest/dashboard/insights.js';
-import { InsightsAccumulator } from '../../src/ingest/dashboard/insights-accumulator.js';
+import {
+  emptyInsights,
+  InsightsAccumulator,
+} from '../../src/ingest/dashboard/insights-accumulator.js';
 import { LabelIds } from '../../src/ingest/dashboard/label-ids.js';
 import { computePanels, type TimeRange } from '../../src/ingest/dashboard/panels.js';
 import { StepTallies } from '../../src/ingest/dashboard/step-tallies.js';
@@ -479,7 +482,10 @@ describe('insights from samples', () => {
       new Array(insights.buckets.count).fill(0),
     );
     expect(insights.breakdowns.relayShareByOs.rows).toEqual([]);
-    expect(insights.syncPhases).toMatchObject({ rows: [], syncTotalSeconds: 0 });
+    expect(insights.syncPhases).toMatchObject({ rows: [], syncTotalSeconds: 0 }); // What a source without samples (or a page test) starts from is the same.
+    expect(emptyInsights(range, { os: 'ios' })).toEqual(
+      computePanels([], range, LIMITS, { os: 'ios' }).insights,
+    );
   });
 
   it('share of sync is null without syncs; a lone phase still has its row', () => {
