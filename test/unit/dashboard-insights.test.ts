@@ -1,6 +1,7 @@
 // Every number of the dashboard's insights against the same number computed here the plain way
 // (filter an array, sort it, take the nearest rank, count), with and without filters, fitted or
 // not, within and past every bound.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Filters } from '../../src/ingest/dashboard/filters.js';
 import {
@@ -14,6 +15,8 @@ import {
 } from '../../src/ingest/dashboard/insights-accumulator.js';
 import { LabelIds } from '../../src/ingest/dashboard/label-ids.js';
 import { computePanels, type TimeRange } from '../../src/ingest/dashboard/panels.js';
+import { percentile } from '../../src/ingest/dashboard/quantiles.js';
+import { nearestRanks, selectKth } from '../../src/ingest/dashboard/ranked-segments.js';
 import { StepTallies } from '../../src/ingest/dashboard/step-tallies.js';
 import { ValueSeries } from '../../src/ingest/dashboard/value-series.js';
 import { MEASUREMENTS, type Sample, SYNC_PHASES } from '../../src/protocol/schema.js';
@@ -734,5 +737,55 @@ describe('the pieces behind the bounds', () => {
     expect(ids.untracked).toBe(4);
     expect(ids.untrackedSamples).toBe(3);
     expect(() => new LabelIds(0)).toThrow(RangeError);
+  });
+});
+
+describe('percentiles by selection', () => {
+  const shapes = fc.oneof(
+    fc.array(fc.double({ min: 0, max: 1e5, noNaN: true }), { maxLength: 300 }),
+    fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 300 }),
+    fc.integer({ min: 0, max: 400 }).map((n) => Array.from({ length: n }, (_, i) => i)),
+    fc.integer({ min: 0, max: 400 }).map((n) => Array.from({ length: n }, (_, i) => n - i)),
+    fc
+      .integer({ min: 0, max: 400 })
+      .map((n) => Array.from({ length: n }, (_, i) => Math.min(i, n - i))),
+  );
+
+  it('equal percentile() of the sorted values, for every rank and input shape (property)', () => {
+    const p = fc.oneof(
+      fc.constantFrom(0, 0.5, 1, 50, 95, 99, 99.9, 100),
+      fc.double({ min: 0, max: 100, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(shapes, fc.array(p, { minLength: 1, maxLength: 5 }), (values, ps) => {
+        const sorted = Float64Array.from(values).sort();
+        expect(nearestRanks(Float64Array.from(values), ps)).toEqual(
+          ps.map((q) => percentile(sorted, q)),
+        );
+      }),
+      { numRuns: 500 },
+    );
+    expect(nearestRanks(new Float64Array([1, 2]), [-1, 101, Number.NaN])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('fall back to sorting when partitions go badly, with the same answer', () => {
+    fc.assert(
+      fc.property(shapes, fc.integer({ min: 0, max: 3 }), fc.nat(), (values, rounds, at) => {
+        fc.pre(values.length > 0);
+        const k = at % values.length;
+        const sorted = Float64Array.from(values).sort();
+        const a = Float64Array.from(values);
+        expect(selectKth(a, k, 0, a.length - 1, rounds)).toBe(sorted[k]);
+        for (let i = 0; i < a.length; i++) {
+          if (i < k) expect(a[i]).toBeLessThanOrEqual(sorted[k] as number);
+          if (i > k) expect(a[i]).toBeGreaterThanOrEqual(sorted[k] as number);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

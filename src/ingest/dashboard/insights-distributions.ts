@@ -8,12 +8,12 @@ import {
   heatmapBand,
   type TimeBuckets,
 } from './insights.js';
-import { percentile } from './quantiles.js';
-import { percentileOrNull, segment, sortedSegments } from './sorted-segments.js';
+import { nearestRanks, orNull, segment, segmentsBy } from './ranked-segments.js';
 import type { StepTallies } from './step-tallies.js';
 import type { ValueSeries } from './value-series.js';
 
 const BANDS = HEATMAP_BOUNDS_SECONDS.length + 1;
+const PERCENTILES = [50, 95, 99] as const;
 
 /**
  * Count, p50/p95/p99 and max over the range and per bucket. Counts and the max are exact even
@@ -26,9 +26,9 @@ export function distribution(
   tallies: StepTallies | undefined,
   banded: boolean,
 ): Distribution {
-  const sorted = Float64Array.from(series.values).sort();
+  const [p50, p95, p99] = nearestRanks(series.values.slice(), PERCENTILES);
   const times = series.times;
-  const perBucket = sortedSegments(series.values, buckets.count, (i) =>
+  const perBucket = segmentsBy(series.values, buckets.count, (i) =>
     bucketOf(buckets, times[i] as number),
   );
   const bucketIndexes = Array.from({ length: buckets.count }, (_, b) => b);
@@ -38,16 +38,11 @@ export function distribution(
       : tallies
           .rows(buckets)
           .map((row) => (banded ? row.reduce((n, c) => n + c, 0) : (row[0] ?? 0)));
-  const at = (p: number) => bucketIndexes.map((b) => percentileOrNull(segment(perBucket, b), p));
+  const ranked = bucketIndexes.map((b) => nearestRanks(segment(perBucket, b), PERCENTILES));
+  const at = (i: number) => ranked.map((r) => orNull(r[i]));
   return {
-    overall: {
-      count: series.seen,
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      max: series.max,
-    },
-    overTime: { count, p50: at(50), p95: at(95), p99: at(99) },
+    overall: { count: series.seen, p50, p95, p99, max: series.max },
+    overTime: { count, p50: at(0), p95: at(1), p99: at(2) },
   };
 }
 

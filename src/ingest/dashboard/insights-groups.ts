@@ -13,8 +13,7 @@ import {
 } from './insights.js';
 import type { IdCounts, LabelIds } from './label-ids.js';
 import { displayLabel } from './labels.js';
-import { percentile } from './quantiles.js';
-import { mergedSegments, percentileOrNull, sortedSegments } from './sorted-segments.js';
+import { mergedSegments, nearestRanks, orNull, segmentsBy } from './ranked-segments.js';
 import type { StepTallies } from './step-tallies.js';
 import { OTHER_LABEL } from './top-counts.js';
 import type { ValueSeries } from './value-series.js';
@@ -77,8 +76,8 @@ function groupValue(
       return (group, count) => (count === 0 ? null : sum(group, value.numerator) / count);
     case 'seconds': {
       const { values, groups } = value.series;
-      const byGroup = sortedSegments(values, input.ids.untracked + 1, (i) => groups[i] as number);
-      return (group) => percentileOrNull(mergedSegments(byGroup, group), value.percentile);
+      const byGroup = segmentsBy(values, input.ids.untracked + 1, (i) => groups[i] as number);
+      return (group) => orNull(nearestRanks(mergedSegments(byGroup, group), [value.percentile])[0]);
     }
   }
 }
@@ -131,21 +130,17 @@ export function syncPhases(input: PhaseInput): SyncPhases {
   const groups = phaseGroups(input);
   const { series, syncTotalSeconds } = input;
   const phaseOf = series.groups;
-  const byPhase = sortedSegments(
-    series.values,
-    input.ids.untracked + 1,
-    (i) => phaseOf[i] as number,
-  );
+  const byPhase = segmentsBy(series.values, input.ids.untracked + 1, (i) => phaseOf[i] as number);
   const rows: PhaseRow[] = groups.map(({ phase, ids }) => {
-    const values = mergedSegments(byPhase, ids);
+    const [p50, p95, p99] = nearestRanks(mergedSegments(byPhase, ids), [50, 95, 99]);
     const totalSeconds = sum(ids, input.sums);
     return {
       phase,
       quantiles: {
         count: sum(ids, input.counts),
-        p50: percentile(values, 50),
-        p95: percentile(values, 95),
-        p99: percentile(values, 99),
+        p50,
+        p95,
+        p99,
         max: Math.max(...ids.map((id) => input.max.get(id))),
       },
       totalSeconds,

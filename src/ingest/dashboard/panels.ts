@@ -95,7 +95,8 @@ export interface PanelLimits {
   maxTrackedLabels?: number;
   /**
    * Durations kept in total per load for exact percentiles, across all of them; past it the
-   * percentiles are estimated from a uniform sample. Default 1,000,000 (about 20 MB).
+   * percentiles are estimated from a uniform sample. Default 1,000,000: 20 bytes each (time,
+   * value, group), up to twice that while the arrays grow.
    */
   maxValues?: number;
 }

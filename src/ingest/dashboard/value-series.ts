@@ -73,6 +73,12 @@ export class ValueSeries {
     }
     this.#length = Math.min(this.#length, cap);
     this.#capacity = cap;
+    // Give back what the arrays grew past the new capacity.
+    if (this.#times.length > cap) {
+      this.#times = this.#times.slice(0, cap);
+      this.#values = this.#values.slice(0, cap);
+      this.#groups = this.#groups.slice(0, cap);
+    }
   }
 
   #set(i: number, t: number, v: number, group: number): void {
