@@ -47,8 +47,10 @@ function timeMs(sample: Sample): number | undefined {
   return sample.timestampNs === undefined ? undefined : Number(sample.timestampNs / NS_PER_MS);
 }
 
-/** A field's value when it is a finite number. Callers name the field literally: a fixed
- * property name is a far cheaper lookup per sample than a computed one. */
+/**
+ * A field's value when it is a finite number. Callers name the field literally: a fixed
+ * property name is a far cheaper lookup per sample than a computed one.
+ */
 function finite(v: number | undefined): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -81,6 +83,7 @@ export class InsightsAccumulator {
   readonly #login: Tracked = { series: new ValueSeries(), banded: false };
   /** Phase durations, grouped by phase id. */
   readonly #phases = new ValueSeries();
+  /** Exact seconds per bucket by phase id once bounded: at most 8 KiB per tracked phase. */
   #phaseTallies: Map<number, StepTallies> | undefined;
   /** Exact sync seconds per bucket, once the sync series keeps only a sample. */
   #syncSeconds: StepTallies | undefined;
@@ -253,8 +256,8 @@ export class InsightsAccumulator {
   }
 
   /**
-   * `result`, computed a piece at a time: each `yield` (between sorting one distribution and
-   * the next) is where a caller scanning a big store may give the event loop a turn.
+   * `result`, computed a piece at a time: each `yield` (between one distribution and the next)
+   * is where a caller scanning a big store may give the event loop a turn.
    */
   *resultInSteps(fit = false): Generator<void, InsightsResult> {
     const extent = this.#first <= this.#last ? { from: this.#first, to: this.#last } : null;

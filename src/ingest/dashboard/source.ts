@@ -60,7 +60,7 @@ export function samplesSource(description: string, read: ReadSamples): Dashboard
           sliceStart = performance.now();
         }
       }
-      // Sorting a million durations takes a while too: a turn between the pieces.
+      // Ranking a million durations takes a while too: a turn between the pieces.
       const steps = acc.resultInSteps(fit);
       for (let next = steps.next(); ; next = steps.next()) {
         if (next.done === true) return next.value;
