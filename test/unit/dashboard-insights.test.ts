@@ -17,6 +17,7 @@ import { LabelIds } from '../../src/ingest/dashboard/label-ids.js';
 import { computePanels, type TimeRange } from '../../src/ingest/dashboard/panels.js';
 import { percentile } from '../../src/ingest/dashboard/quantiles.js';
 import { nearestRanks, selectKth } from '../../src/ingest/dashboard/ranked-segments.js';
+import { samplesSource } from '../../src/ingest/dashboard/source.js';
 import { StepTallies } from '../../src/ingest/dashboard/step-tallies.js';
 import { ValueSeries } from '../../src/ingest/dashboard/value-series.js';
 import { MEASUREMENTS, type Sample, SYNC_PHASES } from '../../src/protocol/schema.js';
@@ -787,5 +788,32 @@ describe('percentiles by selection', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the samples source', () => {
+  const { samples, range } = fleet(2000, 4);
+
+  it('loads what computePanels computes, with the filters and the fit', async () => {
+    const source = samplesSource('memory', () => samples);
+    for (const [filters, fit] of [
+      [{}, false],
+      [{ os: 'ios' }, true],
+      [{ connection_type: 'relay', version: '0.61.0' }, false],
+    ] as const) {
+      const loaded = await source.load(range, LIMITS, undefined, filters, fit);
+      expect(loaded).toEqual(computePanels(samples, range, LIMITS, filters, fit));
+    }
+  });
+
+  it('stops in the result too, when the request goes away once the scan is done', async () => {
+    const controller = new AbortController();
+    function* read() {
+      yield* samples;
+      // Runs before the first turn the result gives the event loop.
+      setImmediate(() => controller.abort(new Error('gone')));
+    }
+    const load = samplesSource('memory', read).load(range, LIMITS, controller.signal);
+    await expect(load).rejects.toThrow('gone');
   });
 });
