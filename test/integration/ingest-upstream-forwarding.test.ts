@@ -290,6 +290,23 @@ describe('HttpUpstreamSink', () => {
     expect(upstream.requests.at(-1)?.earlier).toBe(4);
   });
 
+  it('a write waiting for a connection is given up when its client goes away, and never sent', async () => {
+    const upstream = await fakeUpstream();
+    upstream.handle(() => {}); // never answers: the one connection stays busy
+    const s = sink(upstream.url, { maxSockets: 1 });
+    const first = s.write(batch(lines(1)));
+    await upstream.waitForRequests(1);
+    const gone = new AbortController();
+    const second = s.write(batch(lines(1, 1)), gone.signal);
+    // Past the encoding (microtasks): the second write is now queued for the connection.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gone.abort();
+    await expect(second).rejects.toMatchObject({ message: 'client went away' });
+    await s.close();
+    await expect(first).rejects.toMatchObject({ message: 'upstream unreachable: ECONNRESET' });
+    expect(upstream.requests).toHaveLength(1);
+  });
+
   it('a write whose client went away before it started is not sent', async () => {
     const upstream = await fakeUpstream();
     const s = sink(upstream.url);
