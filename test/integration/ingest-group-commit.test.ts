@@ -88,7 +88,12 @@ describe('group commit into InfluxDB 1.6', () => {
   it('concurrent clients share a write; each is answered after its lines are stored, every line once', async () => {
     const db = uniqueName('group');
     await influxCreateDatabase(influx.url, db);
-    const ingest = await ingestTo(`${influx.url}/write?db=${db}`);
+    // The group is written the moment it holds every client's lines, and the linger is far
+    // longer than any push can take to arrive: one write, however loaded the machine is.
+    const ingest = await ingestTo(`${influx.url}/write?db=${db}`, {
+      groupCommitMaxLines: CLIENTS * LINES,
+      groupCommitLingerMs: 60_000,
+    });
     const writesBefore = await influxWrites();
     // Each client looks in the database the moment its answer arrives.
     const seen = await Promise.all(
@@ -106,10 +111,8 @@ describe('group commit into InfluxDB 1.6', () => {
       'SELECT count(duration_seconds) FROM netbird_sync',
     );
     expect(total?.values[0]?.[1]).toBe(CLIENTS * LINES);
-    // Far fewer database writes than pushes (the counter also counts other writers: none here).
-    const writes = (await influxWrites()) - writesBefore;
-    expect(writes).toBeGreaterThanOrEqual(1);
-    expect(writes).toBeLessThanOrEqual(2);
+    // One database write for all the pushes (this InfluxDB has no other writer).
+    expect((await influxWrites()) - writesBefore).toBe(1);
   });
 
   it('a line the database refuses (field type conflict) fails only its client, not the others in the write', async () => {
@@ -139,7 +142,8 @@ describe('group commit into InfluxDB 1.6', () => {
   it('an outage during a combined write acknowledges nothing that is not stored', async () => {
     const db = uniqueName('group_outage');
     await influxCreateDatabase(influx.url, db);
-    const ingest = await ingestTo(`${influx.url}/write?db=${db}`, { groupCommitLingerMs: 400 });
+    // A linger far longer than stopping the database takes, even on a loaded machine.
+    const ingest = await ingestTo(`${influx.url}/write?db=${db}`, { groupCommitLingerMs: 2_000 });
     const answers = Array.from({ length: 8 }, (_, n) => push(ingest.url, body(n)));
     // The pushes wait in the open group while the database goes away.
     await new Promise((resolve) => setTimeout(resolve, 100));
