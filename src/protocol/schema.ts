@@ -38,6 +38,8 @@ export type SyncPhase = (typeof SYNC_PHASES)[number];
 
 /** Longest name in an open vocabulary (`connection_type`, `phase`); the longest known is 15. */
 export const MAX_NAME_LENGTH = 32;
+/** Hex digits of a peer or pair id: 8 bytes of a SHA-256. */
+export const ID_LENGTH = 16;
 
 /**
  * What a tag value must look like, checked on the client and in the ingest alike. Tags whose
@@ -49,7 +51,7 @@ export type TagShape =
   | { readonly kind: 'one of'; readonly values: readonly string[] }
   /** Lower-case letters, digits and `_`, 1 to {@link MAX_NAME_LENGTH} characters. */
   | { readonly kind: 'name' }
-  /** 16 lower-case hex digits (8 bytes of a SHA-256), or empty where `emptyAllowed`. */
+  /** {@link ID_LENGTH} lower-case hex digits, or empty where `emptyAllowed`. */
   | { readonly kind: 'id'; readonly emptyAllowed: boolean }
   /** Printable ASCII (space to `~`): no control, bidi or zero-width characters. */
   | { readonly kind: 'text' };
@@ -234,7 +236,7 @@ export function bytesFitShape(shape: TagShape, b: Uint8Array, start: number, end
       for (let i = start; i < end; i++) if (!isNameChar(b[i]!)) return false;
       return true;
     case 'id':
-      if (n !== 16) return n === 0 && shape.emptyAllowed;
+      if (n !== ID_LENGTH) return n === 0 && shape.emptyAllowed;
       for (let i = start; i < end; i++) if (!isLowerHex(b[i]!)) return false;
       return true;
     case 'text':
@@ -256,7 +258,7 @@ function fitsShape(shape: TagShape, value: string): boolean {
     case 'name':
       return value.length > 0 && value.length <= MAX_NAME_LENGTH && allChars(value, isNameChar);
     case 'id':
-      return value.length === 16
+      return value.length === ID_LENGTH
         ? allChars(value, isLowerHex)
         : value.length === 0 && shape.emptyAllowed;
     case 'text':
@@ -271,7 +273,7 @@ function describeShape(shape: TagShape): string {
     case 'name':
       return `1 to ${MAX_NAME_LENGTH} of a-z, 0-9, _`;
     case 'id':
-      return '16 lower-case hex digits';
+      return `${ID_LENGTH} lower-case hex digits`;
     case 'text':
       return 'printable ASCII';
   }
@@ -282,11 +284,13 @@ function allChars(value: string, ok: (c: number) => boolean): boolean {
   return true;
 }
 
-function isNameChar(c: number): boolean {
+/** A character of a `name` shape: `a`–`z`, `0`–`9`, `_`. */
+export function isNameChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
 }
 
-function isLowerHex(c: number): boolean {
+/** A character of an `id` shape: `0`–`9`, `a`–`f`. */
+export function isLowerHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
 }
 

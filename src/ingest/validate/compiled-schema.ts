@@ -1,5 +1,6 @@
 // The shared schema as bytes to compare against, so names are matched without decoding text.
 import { MEASUREMENTS, type MeasurementSchema } from '../../protocol/schema.js';
+import { type CompiledShape, compileShape } from './tag-shapes.js';
 import type { Name } from './words.js';
 import * as words from './words.js';
 
@@ -14,6 +15,8 @@ export interface CompiledMeasurement {
   readonly tags: readonly string[];
   /** `key=` of each tag. */
   readonly tagBytes: readonly Name[];
+  /** The shape of each tag's values. */
+  readonly tagShapes: readonly CompiledShape[];
   readonly fields: readonly string[];
   readonly fieldBytes: readonly Name[];
 }
@@ -29,6 +32,7 @@ export const COMPILED: readonly CompiledMeasurement[] = Object.entries(MEASUREME
       schema,
       tags: schema.tags,
       tagBytes: schema.tags.map((tag) => name(`${tag}=`)),
+      tagShapes: schema.tags.map((tag) => compileShape(tag)),
       fields: schema.fields,
       fieldBytes: schema.fields.map((field) => name(`${field}=`)),
     };

@@ -57,3 +57,21 @@ export function fourOrdinaryTagBytes(x: number): boolean {
     ((bs - 0x01010101) & ~bs);
   return (special & 0x80808080) === 0;
 }
+
+// The range tests below add a constant to every lane so that its high bit says "at least this
+// byte"; with every byte below 0x80 (tested first) no lane carries into the next.
+
+/** Four of `0`–`9`, `a`–`f`: the bytes of an id. */
+export function fourLowerHex(x: number): boolean {
+  const digit = (x + 0x50505050) & ~(x + 0x46464646);
+  const letter = (x + 0x1f1f1f1f) & ~(x + 0x19191919);
+  return (x & 0x80808080) === 0 && (~(digit | letter) & 0x80808080) === 0;
+}
+
+/** Four of `a`–`z`, `0`–`9`, `_`: the bytes of a name. */
+export function fourNameBytes(x: number): boolean {
+  const digit = (x + 0x50505050) & ~(x + 0x46464646);
+  const letter = (x + 0x1f1f1f1f) & ~(x + 0x05050505);
+  const underscore = (x + 0x21212121) & ~(x + 0x20202020);
+  return (x & 0x80808080) === 0 && (~(digit | letter | underscore) & 0x80808080) === 0;
+}
