@@ -33,18 +33,8 @@ export const ALLOWED_IMPORTS: Readonly<Record<Layer, readonly Layer[]>> = {
  */
 export const NO_NODE_BUILTINS: readonly Layer[] = ['protocol', 'config'];
 
-/**
- * Built-ins that listen for connections, and the ingest's HTTP client (undici): the client
- * entry must never load them.
- */
-export const SERVER_MODULES: readonly string[] = [
-  'http',
-  'https',
-  'http2',
-  'net',
-  'dgram',
-  'undici',
-];
+/** Built-ins that listen for connections: the client entry must never load them. */
+export const SERVER_MODULES: readonly string[] = ['http', 'https', 'http2', 'net', 'dgram'];
 
 /** The layer of a path relative to src/ or to the build's root; undefined outside the layers. */
 export function layerOf(path: string): Layer | undefined {

@@ -11,16 +11,17 @@
 // small, gzip when large (InfluxDB 1.x limits bodies on the wire), the clients' own gzip passed
 // on wherever it stands for their lines (re-compressing was the largest CPU cost of the ingest).
 //
-// Connections are undici's Pool (the HTTP/1.1 client behind Node's own fetch): kept alive, at most
-// `maxSockets` of them, further writes queued until one is free. node:http's ClientRequest and
-// IncomingMessage cost about twice its CPU per write, and an HTTP client is not ours to write.
-//
 // A kept-alive connection the upstream closed while it was idle fails the next request on it
 // before any answer; such a request is sent once more on a new connection instead of costing
 // the client a 503. Sending twice is safe: a point is identified by series and timestamp.
-import { EventEmitter } from 'node:events';
-import { type Dispatcher, errors, Pool } from 'undici';
 import { classifyStatus, parseRetryAfter } from '../../protocol/http-retry.js';
+import {
+  type Http1Answer,
+  Http1Client,
+  STOPPED,
+  StaleConnectionError,
+  type StopHandle,
+} from './http1-client.js';
 import { parseLimitRefusal } from './influx-limit-error.js';
 import {
   type LineBatch,
@@ -57,59 +58,42 @@ const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 /** Retry-After values outside this range are clamped. */
 const MAX_RETRY_AFTER_SECONDS = 3600;
 
-/** The upstream's answer: status, the start of its body, its Retry-After. */
-interface UpstreamReply extends UpstreamAnswer {
-  readonly retryAfter: string | undefined;
-}
-
 /** Why a write was cut short by the sink itself. */
 type Cancel = 'timeout' | 'client gone';
 
 /** A write in flight, so the timeout or the client going away can stop it. */
-interface Attempt {
+interface Attempt extends StopHandle {
   cancelled: Cancel | undefined;
-  /** Set while a request is queued or on the wire. */
-  stop: (() => void) | undefined;
 }
 
-/** The request failed on a reused keep-alive connection before any answer. */
-class StaleConnectionError extends Error {
-  constructor(readonly original: unknown) {
-    super('stale keep-alive connection');
-  }
-}
-
-/** What a stopped request rejects with. */
-const STOPPED = new Error('upstream request stopped');
+/** Header names and values as HTTP allows them: no line breaks that would inject headers. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export class HttpUpstreamSink implements Sink {
   readonly kind: Exclude<SinkKind, 'embedded'>;
   readonly target: string;
   readonly forwardsGzip: boolean;
   readonly #options: HttpUpstreamOptions;
-  readonly #pool: Pool;
-  readonly #path: string;
-  /** Request headers, plain and gzip, as undici's flat name/value lists: built once. */
-  readonly #plainHeaders: string[];
-  readonly #gzipHeaders: string[];
+  readonly #client: Http1Client;
+  /** The request line and the headers that are the same for every write. */
+  readonly #head: string;
+  /** Headers that cannot be sent, found once: every write fails with it (as node:http did). */
+  readonly #headProblem: Error | undefined;
   readonly #gzipMinBytes: number;
-  readonly #maxResponseBytes: number;
 
   constructor(options: HttpUpstreamOptions) {
     this.kind = options.kind;
     this.#options = options;
     this.forwardsGzip = options.gzip;
     this.#gzipMinBytes = options.gzipMinBytes ?? DEFAULT_GZIP_MIN_BYTES;
-    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    // The sink's own timer bounds a whole write, so undici's header and body timers stay off.
-    this.#pool = new Pool(options.url.origin, {
-      connections: options.maxSockets ?? DEFAULT_MAX_SOCKETS,
-      headersTimeout: 0,
-      bodyTimeout: 0,
+    this.#client = new Http1Client(options.url, {
+      maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     });
-    this.#path = `${options.url.pathname}${options.url.search}`;
-    this.#plainHeaders = requestHeaders(options.url, options.headers);
-    this.#gzipHeaders = [...this.#plainHeaders, 'content-encoding', 'gzip'];
+    const head = requestHead(options.url, options.headers);
+    this.#head = typeof head === 'string' ? head : '';
+    this.#headProblem = typeof head === 'string' ? undefined : head;
     this.target = safeUrl(options.url);
   }
 
@@ -142,7 +126,7 @@ export class HttpUpstreamSink implements Sink {
   }
 
   /** One write on the wire, bounded by the timeout and the client staying: the answer. */
-  async #exchange(batch: LineBatch, signal: AbortSignal | undefined): Promise<UpstreamReply> {
+  async #exchange(batch: LineBatch, signal: AbortSignal | undefined): Promise<Http1Answer> {
     const { timeoutMs } = this.#options;
     const body = await encodeWire(
       planWire(batch, { gzip: this.#options.gzip, gzipMinBytes: this.#gzipMinBytes }),
@@ -173,108 +157,36 @@ export class HttpUpstreamSink implements Sink {
       }
       if (attempt.cancelled === 'client gone') throw new SinkUnavailableError('client went away');
       const cause = error instanceof StaleConnectionError ? error.original : error;
-      throw new SinkUnavailableError(`upstream unreachable: ${failureName(cause)}`);
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new SinkUnavailableError(
+        `upstream unreachable: ${code ?? (cause instanceof Error ? cause.message : String(cause))}`,
+      );
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onGone);
     }
   }
 
-  /** Ends every connection: a write on one fails, writes still queued fail without being sent. */
   async close(): Promise<void> {
-    const closed: NodeJS.ErrnoException = new Error('upstream connections closed');
-    closed.code = 'ECONNRESET';
-    await this.#pool.destroy(closed);
+    this.#client.close();
   }
 
-  /**
-   * One request. Stopping settles it at once, also while it waits for a connection (undici
-   * would settle a queued request only once a connection takes it, and then not send it).
-   */
-  #post(body: WireBody, attempt: Attempt): Promise<UpstreamReply> {
+  #post(body: WireBody, attempt: Attempt): Promise<Http1Answer> {
     if (attempt.cancelled !== undefined) return Promise.reject(STOPPED);
-    return new Promise<UpstreamReply>((resolve, reject) => {
-      // undici takes an EventEmitter as the signal: cheaper than an AbortController per write.
-      const signal = new EventEmitter();
-      const stop = () => {
-        signal.emit('abort');
-        reject(STOPPED);
-      };
-      attempt.stop = stop;
-      this.#pool
-        .request({
-          method: 'POST',
-          path: this.#path,
-          headers: body.gzip ? this.#gzipHeaders : this.#plainHeaders,
-          body: body.pieces.length === 1 ? body.pieces[0] : Buffer.concat(body.pieces, body.length),
-          signal,
-        })
-        .then(
-          (response) => readReply(response, this.#maxResponseBytes),
-          (error: unknown) => {
-            throw stale(error) ? new StaleConnectionError(error) : error;
-          },
-        )
-        .finally(() => {
-          // A retry may have set its own by now.
-          if (attempt.stop === stop) attempt.stop = undefined;
-        })
-        .then(resolve, reject);
-    });
+    if (this.#headProblem !== undefined) return Promise.reject(this.#headProblem);
+    const head = `${this.#head}${body.gzip ? 'content-encoding: gzip\r\n' : ''}content-length: ${body.length}\r\n\r\n`;
+    return this.#client.request(head, body.pieces, attempt);
   }
-}
-
-/** Status, Retry-After and at most `limit` bytes of the body; past that the body is not read. */
-function readReply(response: Dispatcher.ResponseData, limit: number): Promise<UpstreamReply> {
-  const { statusCode: status, headers, body } = response;
-  const header = headers['retry-after'];
-  const retryAfter = Array.isArray(header) ? header[0] : header;
-  return new Promise<UpstreamReply>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    const done = () =>
-      resolve({
-        status,
-        body: chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8'),
-        retryAfter,
-      });
-    body.on('data', (chunk: Buffer) => {
-      if (kept >= limit) return;
-      chunks.push(chunk.subarray(0, limit - kept));
-      kept += Math.min(chunk.length, limit - kept);
-      // Enough for a message: stop reading (the connection is not reused).
-      if (kept >= limit) {
-        body.destroy();
-        done();
-      }
-    });
-    body.on('end', done);
-    body.on('error', (error) => (kept >= limit ? done() : reject(error)));
-  });
 }
 
 /**
- * Whether a request failed before any answer on a connection that had carried answers before
- * (it read bytes): an idle connection the upstream had closed, which never saw this request.
+ * The request line and fixed headers of a write to `url`, each line ending in CRLF; an error
+ * when a header could not be sent as given.
  */
-function stale(error: unknown): boolean {
-  if (!(error instanceof errors.SocketError)) return false;
-  return (error.socket?.bytesRead ?? 0) > 0;
-}
-
-/** How a transport failure is named in messages. */
-function failureName(error: unknown): string {
-  // undici's "other side closed": the connection ended before an answer, which node:http
-  // calls ECONNRESET (socket hang up); keeping that name keeps logs and alerts matching.
-  if (error instanceof errors.SocketError && /closed/.test(error.message)) return 'ECONNRESET';
-  if (error instanceof errors.UndiciError) return error.message;
-  const code = (error as NodeJS.ErrnoException).code;
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
-/** The fixed request headers of a write to `url`, as a flat name/value list. */
-function requestHeaders(url: URL, extra: Readonly<Record<string, string>>): string[] {
+function requestHead(url: URL, extra: Readonly<Record<string, string>>): string | Error {
   const headers: Record<string, string> = {
+    host: url.host,
+    connection: 'keep-alive',
     'content-type': 'text/plain; charset=utf-8',
     ...extra,
   };
@@ -283,7 +195,16 @@ function requestHeaders(url: URL, extra: Readonly<Record<string, string>>): stri
     const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
-  return Object.entries(headers).flat();
+  let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) {
+      const error: NodeJS.ErrnoException = new TypeError(`invalid header ${JSON.stringify(name)}`);
+      error.code = 'ERR_INVALID_CHAR';
+      return error;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return head;
 }
 
 /**
