@@ -5,6 +5,8 @@
 export interface Name {
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
+  /** Its last four bytes as a word (0 when it is shorter). */
+  readonly last: number;
 }
 
 /** The bytes of ASCII text. */
@@ -17,7 +19,8 @@ export function name(text: string): Name {
   const words = new Int32Array(bytes.length >>> 2);
   const view = new DataView(bytes.buffer);
   for (let k = 0; k < words.length; k++) words[k] = view.getInt32(k * 4, true);
-  return { bytes, words };
+  const last = bytes.length < 4 ? 0 : view.getInt32(bytes.length - 4, true);
+  return { bytes, words, last };
 }
 
 /** A DataView over exactly the bytes of `b`. */
@@ -25,13 +28,17 @@ export function view(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** b[p...] starts with `expected`: four bytes per step, then the rest one by one. */
+/**
+ * b[p...] starts with `expected`: four bytes per step, then the rest within its last four bytes
+ * (overlapping the words before), or one by one when it is shorter than a word.
+ */
 export function sameBytes(b: Buffer, dv: DataView, p: number, expected: Name): boolean {
   const words = expected.words;
-  for (let k = 0; k < words.length; k++)
-    if (dv.getInt32(p + k * 4, true) !== words[k]) return false;
+  const n = words.length;
+  for (let k = 0; k < n; k++) if (dv.getInt32(p + k * 4, true) !== words[k]) return false;
   const bytes = expected.bytes;
-  for (let j = words.length * 4; j < bytes.length; j++) if (b[p + j] !== bytes[j]) return false;
+  if (n > 0) return dv.getInt32(p + bytes.length - 4, true) === expected.last;
+  for (let j = 0; j < bytes.length; j++) if (b[p + j] !== bytes[j]) return false;
   return true;
 }
 
