@@ -59,6 +59,17 @@ describe('four-byte class tests', () => {
   }
 });
 
+describe('tag value byte classes', () => {
+  it('names and ids are made of bytes a value may hold as they are', () => {
+    // The four-byte tests take these classes from the schema alone; the scan's rules must agree.
+    for (let c = 0; c < 256; c++) {
+      if (isNameChar(c) || isLowerHex(c)) {
+        expect(TAG_VALUE_BYTES[c], String.fromCharCode(c)).toBe(READ_ORDINARY);
+      }
+    }
+  });
+});
+
 describe('shapedValueEnd: the quick test of a tag value', () => {
   const TAGS = Object.keys(TAG_SHAPES);
 
