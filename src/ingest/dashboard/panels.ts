@@ -11,6 +11,7 @@ import type { Insights } from './insights.js';
 import { drain, InsightsAccumulator } from './insights-accumulator.js';
 import { displayLabel } from './labels.js';
 import { sampleFilter } from './sample-filter.js';
+import { SeededRandom } from './seeded-random.js';
 import { BoundedCounts, DEFAULT_GROUP_LIMITS, OTHER_LABEL, type Slice } from './top-counts.js';
 
 export type { Slice } from './top-counts.js';
@@ -157,7 +158,7 @@ class ExtremesAcc {
 class Reservoir {
   readonly #points: PlotPoint[] = [];
   #seen = 0;
-  #state = 0x9e3779b9;
+  readonly #random = new SeededRandom();
 
   constructor(readonly limit: number) {}
 
@@ -168,18 +169,8 @@ class Reservoir {
       this.#points.push(group === undefined ? { t, v } : { t, v, group });
       return;
     }
-    const j = Math.floor(this.#random() * this.#seen);
+    const j = Math.floor(this.#random.next() * this.#seen);
     if (j < this.limit) this.#points[j] = group === undefined ? { t, v } : { t, v, group };
-  }
-
-  #random(): number {
-    // xorshift32
-    let x = this.#state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state / 4294967296;
   }
 
   result(): PointSeries {

@@ -3,6 +3,8 @@
 // and memory. While within its capacity every value is kept; past it the series becomes a uniform
 // reservoir, so its percentiles become estimates while its counts are kept elsewhere exactly.
 
+import { SeededRandom } from './seeded-random.js';
+
 const INITIAL_CAPACITY = 256;
 
 /** Values with their times (epoch ms) and a small group id each (a label's index, or 0). */
@@ -14,7 +16,7 @@ export class ValueSeries {
   #seen = 0;
   #max = Number.NEGATIVE_INFINITY;
   #capacity = Number.POSITIVE_INFINITY;
-  #state = 0x9e3779b9;
+  readonly #random = new SeededRandom();
 
   /** Values offered, kept or not. */
   get seen(): number {
@@ -57,7 +59,7 @@ export class ValueSeries {
       return;
     }
     // Algorithm R: the value replaces a kept one with probability capacity / seen.
-    const j = Math.floor(this.#random() * this.#seen);
+    const j = Math.floor(this.#random.next() * this.#seen);
     if (j < this.#length) this.#set(j, t, v, group);
   }
 
@@ -68,7 +70,7 @@ export class ValueSeries {
   limit(capacity: number): void {
     const cap = Math.max(0, Math.floor(capacity));
     for (let i = 0; i < Math.min(cap, this.#length); i++) {
-      const j = i + Math.floor(this.#random() * (this.#length - i));
+      const j = i + Math.floor(this.#random.next() * (this.#length - i));
       this.#swap(i, j);
     }
     this.#length = Math.min(this.#length, cap);
@@ -104,15 +106,5 @@ export class ValueSeries {
     this.#times = grow(this.#times, new Float64Array(size));
     this.#values = grow(this.#values, new Float64Array(size));
     this.#groups = grow(this.#groups, new Int32Array(size));
-  }
-
-  /** xorshift32 with a fixed seed: the same data always keeps the same values. */
-  #random(): number {
-    let x = this.#state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state / 4294967296;
   }
 }
