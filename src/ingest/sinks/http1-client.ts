@@ -3,7 +3,9 @@
 // pieces corked into a single writev) and its answer read by ResponseReader. This replaces
 // node:http's client for database writes: a ClientRequest, its agent bookkeeping and the
 // IncomingMessage stream cost about four times the CPU of the write itself on loopback, and
-// the ingest makes one such write for every group of pushes.
+// the ingest makes one such write for every group of pushes. undici's Pool, measured in its
+// place, cost nearly as much (167-270 us more CPU per write to InfluxDB than this client),
+// partly because it reuses a connection only a turn of the event loop after its answer.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { urlToHttpOptions } from 'node:url';
