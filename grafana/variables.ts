@@ -2,18 +2,12 @@
 // the filter each query gets from them. A variable applies only to queries of measurements that
 // carry its tag: picking a transport narrows the connection panels and leaves sync and login as
 // they are, instead of emptying them.
-import { MEASUREMENTS, type MeasurementName } from '../src/protocol/schema.js';
+import { FILTER_TAGS, type FilterTag, measurementHasTag } from '../src/ingest/dashboard/filters.js';
+import type { MeasurementName } from '../src/protocol/schema.js';
 import type { Json } from './panel-kit.js';
 
-export const FILTER_TAGS = [
-  'connection_type',
-  'attempt_type',
-  'os',
-  'arch',
-  'version',
-  'deployment_type',
-] as const;
-export type FilterTag = (typeof FILTER_TAGS)[number];
+// The built-in dashboard filters by the same tags, so both read one list.
+export { FILTER_TAGS, type FilterTag };
 
 /**
  * "All" is sent as `.*` rather than the list of every value: the query stays short however many
@@ -33,16 +27,12 @@ const LABELS: Record<FilterTag, string> = {
   deployment_type: 'Deployment',
 };
 
-function tagsOf(measurement: MeasurementName): readonly string[] {
-  return MEASUREMENTS[measurement].tags;
-}
-
 /** The variables that apply to a measurement, in {@link FILTER_TAGS} order. */
 export function tagsFiltering(
   measurement: MeasurementName,
   tags: readonly FilterTag[] = FILTER_TAGS,
 ): FilterTag[] {
-  return tags.filter((t) => tagsOf(measurement).includes(t));
+  return tags.filter((t) => measurementHasTag(measurement, t));
 }
 
 /** ` AND "os" =~ /^$os$/ AND …` for the variables that apply to the measurement. */
@@ -86,7 +76,7 @@ function variable(name: FilterTag, datasource: Json, query: string): Json {
 
 /** Where a tag's values are listed: the connection tags from connections, the rest from syncs. */
 function sourceMeasurement(tag: FilterTag): MeasurementName {
-  return tagsOf('netbird_sync').includes(tag) ? 'netbird_sync' : 'netbird_peer_connection';
+  return measurementHasTag('netbird_sync', tag) ? 'netbird_sync' : 'netbird_peer_connection';
 }
 
 export function influxVariables(
