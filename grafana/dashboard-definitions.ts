@@ -56,14 +56,9 @@ export function withVariableFilters(query: string): string {
 }
 
 function influxTargets(id: PanelId, alias: string): Json[] {
-  return INFLUXQL_PANEL_QUERIES[id].map((query, i) => ({
-    refId: String.fromCharCode(65 + i),
-    datasource: INFLUXQL_DATASOURCE,
-    query: withVariableFilters(query),
-    rawQuery: true,
-    resultFormat: 'time_series',
-    alias,
-  }));
+  return INFLUXQL_PANEL_QUERIES[id].map((query, i) =>
+    influx.influxTarget(i, withVariableFilters(query), alias),
+  );
 }
 
 function titleOf(id: PanelId): string {

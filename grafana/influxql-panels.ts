@@ -81,7 +81,13 @@ function percentileColumns(q: InfluxQuantity, withCount: boolean): string {
 
 const where = (m: MeasurementName, extra = '') => `WHERE $timeFilter${influxFilter(m)}${extra}`;
 
-function target(i: number, query: string, alias: string, format = 'time_series'): Json {
+/** One raw InfluxQL query of a panel, on the InfluxQL datasource. */
+export function influxTarget(
+  i: number,
+  query: string,
+  alias: string,
+  format = 'time_series',
+): Json {
   return {
     refId: refId(i),
     datasource: INFLUXQL_DATASOURCE,
@@ -103,7 +109,7 @@ export function percentileStat(q: InfluxQuantity, id: number, gridPos: GridPos):
       'stat',
       gridPos,
       `p50, p95, p99 and count of ${q.what}, over the whole range (${NEAREST_RANK}).`,
-      [target(0, query, '$col')],
+      [influxTarget(0, query, '$col')],
     ),
     q.kind,
   );
@@ -118,7 +124,7 @@ export function percentileLines(q: InfluxQuantity, id: number, gridPos: GridPos)
       'timeseries',
       gridPos,
       `p50, p95 and p99 of ${q.what}, per interval (${NEAREST_RANK}).`,
-      [target(0, query, '$col')],
+      [influxTarget(0, query, '$col')],
     ),
     q.kind,
   );
@@ -154,7 +160,7 @@ export function breakdownPanels(y: number, firstId: number): Json[] {
         { x: 0, y, w, h },
         `p95 of first signal to first handshake per connection type, the ${TOP_N} slowest types (${NEAREST_RANK}).`,
         [
-          target(
+          influxTarget(
             0,
             topBy(
               'p95',
@@ -178,7 +184,7 @@ export function breakdownPanels(y: number, firstId: number): Json[] {
         { x: w, y, w, h },
         `Share of connection attempts that went over a relay, per OS: the ${TOP_N} OSes with the highest share.`,
         [
-          target(
+          influxTarget(
             0,
             topBy(
               'share',
@@ -202,7 +208,7 @@ export function breakdownPanels(y: number, firstId: number): Json[] {
         { x: 2 * w, y, w, h },
         `Share of login attempts that failed, per client version: the ${TOP_N} versions with the highest rate.`,
         [
-          target(
+          influxTarget(
             0,
             topBy(
               'share',
@@ -226,7 +232,7 @@ export function breakdownPanels(y: number, firstId: number): Json[] {
         { x: 3 * w, y, w, h },
         'Connection attempts: first connections to a peer and reconnections.',
         [
-          target(
+          influxTarget(
             0,
             `SELECT count("total_seconds") AS "connections" FROM "${CONN}" ${where(CONN)} GROUP BY "attempt_type" SLIMIT ${TOP_N}`,
             '$tag_attempt_type',
@@ -250,7 +256,7 @@ function bucketTargets(m: MeasurementName, field: string, bounds: readonly numbe
     const lower = i === 0 ? '' : ` AND "${field}" > ${les[i - 1]}`;
     const upper = Number.isFinite(le) ? ` AND "${field}" <= ${le}` : '';
     const name = Number.isFinite(le) ? String(le) : '+Inf';
-    return target(
+    return influxTarget(
       i,
       `SELECT count("${field}") AS "${name}" FROM "${m}" ${where(m, `${lower}${upper}`)} GROUP BY time($__interval) fill(0)`,
       name,

@@ -14,6 +14,7 @@ import {
   type Json,
   linesPanel,
   panel,
+  refId,
   statPanel,
   type ThresholdKind,
 } from './panel-kit.js';
@@ -85,7 +86,6 @@ export function promTarget(
   };
 }
 
-const ref = (i: number) => String.fromCharCode(65 + i);
 const pName = (q: number) => `p${Math.round(q * 100)}`;
 
 export interface PromQuantity {
@@ -167,9 +167,9 @@ export function percentileStat(q: PromQuantity, id: number, gridPos: GridPos): J
       `p50, p95, p99 and count of ${q.what}, over ${CUMULATIVE} (${INTERPOLATED}).`,
       [
         ...QUANTILES.map((quantile, i) =>
-          promTarget(ref(i), quantileExpr(q, quantile, false), legend(q, pName(quantile)), true),
+          promTarget(refId(i), quantileExpr(q, quantile, false), legend(q, pName(quantile)), true),
         ),
-        promTarget(ref(QUANTILES.length), count, legend(q, 'count'), true),
+        promTarget(refId(QUANTILES.length), count, legend(q, 'count'), true),
       ],
     ),
     q.kind,
@@ -187,7 +187,7 @@ export function percentileLines(q: PromQuantity, id: number, gridPos: GridPos): 
       `p50, p95 and p99 of ${q.what}, ${over} (${INTERPOLATED}).`,
       QUANTILES.map((quantile, i) =>
         promTarget(
-          ref(i),
+          refId(i),
           quantileExpr(q, quantile, q.recurring),
           legend(q, pName(quantile)),
           false,

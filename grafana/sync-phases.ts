@@ -4,7 +4,7 @@
 // version filter. Phases are an open vocabulary (a newer client may add one), so every per-phase
 // answer is bounded.
 import { INSTRUMENTS } from '../src/instrumentation/otel-recorder.js';
-import { INFLUXQL_DATASOURCE, PERCENTILES } from './influxql-panels.js';
+import { INFLUXQL_DATASOURCE, influxTarget, PERCENTILES } from './influxql-panels.js';
 import {
   barGaugePanel,
   donutPanel,
@@ -32,17 +32,6 @@ const TAGS: readonly FilterTag[] = ['version'];
 const PHASE = 'netbird_sync_phase';
 const SYNC = 'netbird_sync';
 const influxWhere = (m: typeof PHASE | typeof SYNC) => `WHERE $timeFilter${influxFilter(m, TAGS)}`;
-
-function influxTarget(i: number, query: string, alias: string, format = 'time_series'): Json {
-  return {
-    refId: refId(i),
-    datasource: INFLUXQL_DATASOURCE,
-    query,
-    rawQuery: true,
-    resultFormat: format,
-    alias,
-  };
-}
 
 const NEAREST_RANK = "InfluxQL's PERCENTILE: nearest rank, an observed value";
 const INTERPOLATED =

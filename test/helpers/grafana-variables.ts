@@ -1,19 +1,11 @@
 // What Grafana does with the dashboards' template variables before a query reaches the backend,
 // and which samples a setting of them selects, so e2e tests can run the dashboards' queries as
 // Grafana would and compute the expected answers from the samples themselves.
+import { FILTER_TAGS } from '../../grafana/variables.js';
 import { MEASUREMENTS, type MeasurementName } from '../../src/protocol/schema.js';
 
 /** The tag variables of the dashboards: one value or several; a missing one is "All". */
 export type VariableValues = Partial<Record<string, string | readonly string[]>>;
-
-const TAG_VARIABLES = [
-  'connection_type',
-  'attempt_type',
-  'os',
-  'arch',
-  'version',
-  'deployment_type',
-] as const;
 
 /** Grafana's regex escape of one value of a multi-value variable. */
 const regexEscape = (v: string) => v.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
@@ -32,7 +24,7 @@ export function interpolate(
 ): string {
   return query.replace(/\$(\w+)/g, (whole, name: string) => {
     if (Object.hasOwn(builtins, name)) return builtins[name] as string;
-    if (!(TAG_VARIABLES as readonly string[]).includes(name)) return whole;
+    if (!(FILTER_TAGS as readonly string[]).includes(name)) return whole;
     const value = values[name];
     if (value === undefined) return '.*';
     const list = typeof value === 'string' ? [value] : value;

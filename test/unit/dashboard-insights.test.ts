@@ -3,6 +3,7 @@
 // not, within and past every bound.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../examples/demo/distributions.js';
 import type { Filters } from '../../src/ingest/dashboard/filters.js';
 import {
   HEATMAP_BOUNDS_SECONDS,
@@ -25,18 +26,6 @@ import { MEASUREMENTS, type Sample, SYNC_PHASES } from '../../src/protocol/schem
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
 const ns = (ms: number) => BigInt(ms) * 1_000_000n;
-
-/** mulberry32: the same samples every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OSES = ['linux', 'darwin', 'windows', 'ios', 'android', 'freebsd', 'a', 'b', 'c', 'd', 'e'];
 const VERSIONS = [
@@ -76,7 +65,7 @@ interface Fleet {
  * a time; skewed choices so group sizes differ, durations spread over every heatmap band.
  */
 function fleet(n: number, seed: number, span = HOUR, offset = 0): Fleet {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() ** 2 * xs.length)] as T;
   const duration = () => Math.round(10 ** (r() * 6.5 - 3.5) * 1e6) / 1e6;
   const range = { from: NOW - span, to: NOW };
@@ -698,7 +687,7 @@ describe('the pieces behind the bounds', () => {
 
   it('per-bucket tallies equal plain counts at every step a fitted range can have', () => {
     const day = { from: NOW - 24 * HOUR + 1234, to: NOW };
-    const r = random(9);
+    const r = seededRandom(9);
     // Skewed towards the end, so even the finest steps' buckets hold samples.
     const times = Array.from(
       { length: 5000 },
