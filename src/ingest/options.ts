@@ -49,6 +49,7 @@ export interface IngestOptions {
   shutdownTimeoutMs: number;
   upstreamTimeoutMs: number;
   upstreamGzip: boolean;
+  upstreamGzipMinBytes: number;
   groupCommitLingerMs: number;
   groupCommitMaxLines: number;
   groupCommitMaxBytes: number;
@@ -298,6 +299,13 @@ export const INGEST_OPTIONS: OptionTable<IngestOptions> = {
     kind: goBool,
     default: true,
     help: 'Gzip writes to the database (InfluxDB 1.x limits bodies to 25 MB on the wire).',
+  },
+  upstreamGzipMinBytes: {
+    env: 'INGEST_UPSTREAM_GZIP_MIN_BYTES',
+    flag: 'upstream-gzip-min-bytes',
+    kind: wholeNumber(0),
+    default: 4 * MiB,
+    help: "With gzip on, writes with fewer bytes of lines go plain: InfluxDB spends less CPU on plain writes, so lower it only where the link to the database is slow. From this size on the clients' own gzip is passed through where it stands for their lines.",
   },
   groupCommitLingerMs: {
     env: 'INGEST_GROUP_COMMIT_LINGER_MS',

@@ -47,10 +47,13 @@ function lines(count: number, from = 0): string {
 
 const GZIP = { 'content-encoding': 'gzip' };
 
-describe('the client gzip is forwarded when nothing was changed', () => {
+/** Gzip from the first byte on: the pass-through of the clients' own gzip is what is tested. */
+const GZIP_ALWAYS = { upstreamGzipMinBytes: 0 };
+
+describe('the client gzip is forwarded when nothing was changed and the write is gzip', () => {
   it('the upstream receives the client gzip byte for byte', async () => {
     const upstream = await fakeUpstream();
-    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
+    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x`, ...GZIP_ALWAYS });
     const body = gzipSync(lines(50), { level: 9 });
     expect((await push(ingest.url, body, GZIP)).status).toBe(204);
     const [req] = upstream.requests;
@@ -61,7 +64,7 @@ describe('the client gzip is forwarded when nothing was changed', () => {
 
   it('also when the body is made of several gzip members, and when it decodes to more than one step holds (1 MiB)', async () => {
     const upstream = await fakeUpstream();
-    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
+    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x`, ...GZIP_ALWAYS });
     const members = Buffer.concat([gzipSync(lines(3)), gzipSync(lines(3, 3))]);
     expect((await push(ingest.url, members, GZIP)).status).toBe(204);
     expect(upstream.requests[0]?.raw.equals(members)).toBe(true);
@@ -78,7 +81,7 @@ describe('the client gzip is forwarded when nothing was changed', () => {
 
   it('a large body streamed in many chunks is forwarded as received', async () => {
     const upstream = await fakeUpstream();
-    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
+    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x`, ...GZIP_ALWAYS });
     const body = gzipSync(lines(20_000), { level: 0 }); // stored blocks: about 3 MiB on the wire
     expect(body.length).toBeGreaterThan(2 * 1024 * 1024);
     expect((await push(ingest.url, body, GZIP)).status).toBe(204);
@@ -118,15 +121,31 @@ describe('a changed body is encoded again', () => {
 
   it('a large changed body is compressed again, and decodes to the validated lines', async () => {
     const upstream = await fakeUpstream();
-    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
+    const gzipMinBytes = 64 * 1024;
+    const ingest = await start({
+      influxdbUrl: `${upstream.url}/write?db=x`,
+      upstreamGzipMinBytes: gzipMinBytes,
+    });
     const text = `${lines(1000)}${EMPTY_PEER_LINE}\n`;
-    expect(text.length).toBeGreaterThan(DEFAULT_GZIP_MIN_BYTES);
+    expect(text.length).toBeGreaterThan(gzipMinBytes);
     const body = gzipSync(text);
     expect((await push(ingest.url, body, GZIP)).status).toBe(204);
     const [req] = upstream.requests;
     expect(req?.headers['content-encoding']).toBe('gzip');
     expect(req?.raw.equals(body)).toBe(false);
     expect(req?.text).toBe(`${lines(1000)}${EMPTY_PEER_NORMALISED}\n`);
+  });
+
+  it('by default a gzip push, even a combined write, below 4 MiB goes plain', async () => {
+    const upstream = await fakeUpstream();
+    const ingest = await start({ influxdbUrl: `${upstream.url}/write?db=x` });
+    const text = lines(5000);
+    expect(text.length).toBeGreaterThan(512 * 1024);
+    expect(text.length).toBeLessThan(DEFAULT_GZIP_MIN_BYTES);
+    expect((await push(ingest.url, gzipSync(text), GZIP)).status).toBe(204);
+    const [req] = upstream.requests;
+    expect(req?.headers['content-encoding']).toBeUndefined();
+    expect(req?.raw.toString()).toBe(text);
   });
 
   it('an uncompressed push, or upstream gzip turned off, goes plain', async () => {
@@ -323,12 +342,16 @@ describe('InfluxDB 1.6 accepts what is forwarded', () => {
   it('the client gzip (one member or several) and re-encoded bodies are all stored', async () => {
     const db = uniqueName('ingest_fwd');
     await influxCreateDatabase(influx, db);
-    const ingest = await start({ influxdbUrl: `${influx}/write?db=${db}` });
+    // Gzip from 64 KiB on, so that both plain and every kind of gzip write reach InfluxDB.
+    const ingest = await start({
+      influxdbUrl: `${influx}/write?db=${db}`,
+      upstreamGzipMinBytes: 64 * 1024,
+    });
     const sends: Buffer[] = [
-      gzipSync(lines(100, 0)), // forwarded as it is
-      Buffer.concat([gzipSync(lines(50, 100)), gzipSync(lines(50, 150))]), // several members
-      gzipSync(`# comment\n${lines(100, 200)}`), // re-encoded, small: plain
-      gzipSync(`${lines(1000, 300)}${EMPTY_PEER_LINE}\n`), // re-encoded, large: gzip
+      gzipSync(lines(1000, 0)), // forwarded as it is
+      Buffer.concat([gzipSync(lines(500, 1000)), gzipSync(lines(500, 1500))]), // several members
+      gzipSync(`# comment\n${lines(100, 2000)}`), // re-encoded, small: plain
+      gzipSync(`${lines(1000, 2100)}${EMPTY_PEER_LINE}\n`), // re-encoded, large: gzip
     ];
     for (const body of sends) expect((await push(ingest.url, body, GZIP)).status).toBe(204);
     const [series] = await influxQuery(
@@ -336,6 +359,6 @@ describe('InfluxDB 1.6 accepts what is forwarded', () => {
       db,
       `SELECT count(duration_seconds) FROM netbird_sync WHERE peer_id = '${PEER_ID}'`,
     );
-    expect(series?.values[0]?.[1]).toBe(1300);
+    expect(series?.values[0]?.[1]).toBe(3100);
   });
 });

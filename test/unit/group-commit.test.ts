@@ -328,6 +328,7 @@ describe('group commit', () => {
       influxdbToken: '',
       upstreamTimeoutMs: 1000,
       upstreamGzip: true,
+      upstreamGzipMinBytes: 1024,
       dataDir: '',
       retentionDays: 1,
       retentionBytes: 1,

@@ -36,13 +36,28 @@ describe('upstream encoding per write', () => {
     });
   });
 
-  it('a push with its own gzip passes it on byte for byte, small or large', async () => {
-    for (const n of [1, 100]) {
+  it('below the threshold a write goes plain even when the push brought its gzip', async () => {
+    const small = push(lines('a', 3), true);
+    expect(small.byteLength).toBeLessThan(ON.gzipMinBytes);
+    expect(await sent(small)).toMatchObject({ gzip: false, text: lines('a', 3) });
+  });
+
+  it('from the threshold on, a push with its own gzip passes it on byte for byte', async () => {
+    for (const n of [100, 1000]) {
       const p = push(lines('a', n), true);
+      expect(p.byteLength).toBeGreaterThanOrEqual(ON.gzipMinBytes);
       const plan = planWire(p, ON);
       expect(plan).toEqual({ kind: 'gzip', members: [{ kind: 'zipped', bytes: p.gzip }] });
       expect((await encodeWire(plan)).pieces).toEqual([p.gzip]);
     }
+  });
+
+  it('a threshold of 0 sends even a one-line push as its gzip', async () => {
+    const p = push(lines('a', 1), true);
+    expect(planWire(p, { gzip: true, gzipMinBytes: 0 })).toEqual({
+      kind: 'gzip',
+      members: [{ kind: 'zipped', bytes: p.gzip }],
+    });
   });
 
   it('a changed push goes plain below the threshold and is compressed from it on', async () => {
@@ -54,14 +69,22 @@ describe('upstream encoding per write', () => {
     expect(await sent(large)).toMatchObject({ gzip: true, text: lines('a', 100) });
   });
 
-  it('a combined write of pushes that all brought gzip is their members one after another', async () => {
-    const parts = [push(lines('a', 2), true), push(lines('b', 2), true)];
-    const result = await sent(combine(parts.map((batch) => ({ batch }))));
+  it('a large combined write of pushes that all brought gzip is their members one after another', async () => {
+    const parts = [push(lines('a', 50), true), push(lines('b', 50), true)];
+    const batch = combine(parts.map((batch) => ({ batch })));
+    expect(batch.byteLength).toBeGreaterThanOrEqual(ON.gzipMinBytes);
+    const result = await sent(batch);
     expect(result.plan).toEqual({
       kind: 'gzip',
       members: parts.map((p) => ({ kind: 'zipped', bytes: p.gzip })),
     });
-    expect(result.text).toBe(lines('a', 2) + lines('b', 2));
+    expect(result.text).toBe(lines('a', 50) + lines('b', 50));
+  });
+
+  it('a small combined write of pushes that all brought gzip goes plain', async () => {
+    const parts = [push(lines('a', 2), true), push(lines('b', 2), true)];
+    const result = await sent(combine(parts.map((batch) => ({ batch }))));
+    expect(result).toMatchObject({ gzip: false, text: lines('a', 2) + lines('b', 2) });
   });
 
   it('a small combined write with a changed push goes plain', async () => {

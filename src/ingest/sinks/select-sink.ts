@@ -10,6 +10,8 @@ export interface SinkSettings {
   readonly influxdbToken: string;
   readonly upstreamTimeoutMs: number;
   readonly upstreamGzip: boolean;
+  /** With `upstreamGzip`: writes of fewer bytes of lines go plain. */
+  readonly upstreamGzipMinBytes: number;
   /** 0: every push is its own database write. */
   readonly groupCommitLingerMs: number;
   readonly groupCommitMaxLines: number;
@@ -53,6 +55,7 @@ export async function openSink(settings: SinkSettings): Promise<Sink> {
     token: settings.influxdbToken,
     timeoutMs: settings.upstreamTimeoutMs,
     gzip: settings.upstreamGzip,
+    gzipMinBytes: settings.upstreamGzipMinBytes,
   };
   switch (sinkKind(settings)) {
     case 'influxdb-v2':

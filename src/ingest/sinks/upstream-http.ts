@@ -50,8 +50,12 @@ export interface HttpUpstreamOptions {
   readonly maxResponseBytes?: number;
 }
 
-/** Below this a write is sent uncompressed (a client push is a few KiB). */
-export const DEFAULT_GZIP_MIN_BYTES = 64 * 1024;
+/**
+ * Below this a write is sent uncompressed: as large as a default combined write, since InfluxDB
+ * 1.6 spent 15-25 % less CPU per line on plain writes than on gzip at every size measured
+ * (50 to 5,000 lines). Larger writes go gzip: InfluxDB 1.x refuses more than 25 MB on the wire.
+ */
+export const DEFAULT_GZIP_MIN_BYTES = 4 * 1024 * 1024;
 /** The ingest's default INGEST_MAX_CONCURRENT_REQUESTS: every push can have its connection. */
 const DEFAULT_MAX_SOCKETS = 64;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;

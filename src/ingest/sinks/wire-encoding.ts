@@ -1,10 +1,11 @@
-// How a write goes on the wire, chosen per write. Compressing costs the ingest far more CPU than
-// sending a few KiB plainly over a LAN, so a write is sent plain below `gzipMinBytes`; from
-// there on it goes gzip, because InfluxDB 1.x applies its `max-body-size` (25 MB by default) to
-// the bytes on the wire. A client's own gzip body costs nothing to pass on, so it is used
-// wherever it stands for a push's lines: gzip members one after another decode as one stream of
-// their data concatenated, so a combined write is the clients' members with only the pushes that
-// have none (or were changed by the validator) compressed anew.
+// How a write goes on the wire, chosen per write. Below `gzipMinBytes` a write goes plain:
+// InfluxDB 1.6 spent 15-25 % less CPU per line on plain writes than on gzip at every size
+// measured, and compressing costs the ingest CPU too. From there on it goes gzip, because
+// InfluxDB 1.x applies its `max-body-size` (25 MB by default) to the bytes on the wire. A
+// client's own gzip body costs nothing to pass on, so a gzip write uses it wherever it stands
+// for a push's lines: gzip members one after another decode as one stream of their data
+// concatenated, so a combined write is the clients' members with only the pushes that have none
+// (or were changed by the validator) compressed anew.
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { LineBatch } from './sink.js';
@@ -14,7 +15,7 @@ const gzipAsync = promisify(gzipCallback);
 export interface EncodingPolicy {
   /** Whether the database may be sent gzip at all. */
   readonly gzip: boolean;
-  /** Below this many bytes of lines a write goes plain unless every push brought its gzip. */
+  /** Below this many bytes of lines a write goes plain. */
   readonly gzipMinBytes: number;
 }
 
@@ -35,21 +36,14 @@ export interface WireBody {
 }
 
 /**
- * The encoding of one write. Every push has its gzip: those, whatever the size (no work at
- * all). Otherwise plain below the threshold, else gzip from the pushes' own members and new
- * members for the rest, consecutive pushes without one compressed together.
+ * The encoding of one write: plain below the threshold; from it on gzip, made of the pushes' own
+ * members and new members for the rest, consecutive pushes without one compressed together.
  */
 export function planWire(batch: LineBatch, policy: EncodingPolicy): WirePlan {
-  const plain: WirePlan = { kind: 'plain', pieces: batch.pieces, length: batch.byteLength };
-  if (!policy.gzip) return plain;
-  const parts = batch.parts ?? [batch];
-  if (parts.every((p) => p.gzip !== undefined)) {
-    return {
-      kind: 'gzip',
-      members: parts.map((p) => ({ kind: 'zipped', bytes: p.gzip as Buffer })),
-    };
+  if (!policy.gzip || batch.byteLength < policy.gzipMinBytes) {
+    return { kind: 'plain', pieces: batch.pieces, length: batch.byteLength };
   }
-  if (batch.byteLength < policy.gzipMinBytes) return plain;
+  const parts = batch.parts ?? [batch];
   const members: GzipMember[] = [];
   let pending: Buffer[] = [];
   for (const part of parts) {

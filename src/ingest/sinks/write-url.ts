@@ -14,6 +14,7 @@ export interface UpstreamSinkOptions {
   readonly token?: string;
   readonly timeoutMs: number;
   readonly gzip: boolean;
+  readonly gzipMinBytes?: number;
 }
 
 /** Refuses a write URL without `name`; `needs` says what to add, e.g. `the database, e.g. ?db=netbird`. */
@@ -54,5 +55,6 @@ export function upstreamSink(
     headers: target.headers,
     timeoutMs: options.timeoutMs,
     gzip: options.gzip,
+    ...(options.gzipMinBytes !== undefined && { gzipMinBytes: options.gzipMinBytes }),
   });
 }
