@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/setup/backends.js';
-import { batches, ingestTarget, post, type Target } from './ingest-throughput.js';
+import { batches, ingestTarget, post, type Target } from './lib/push-load.js';
 import { type BenchResult, result } from './lib/report.js';
 
 const CLI = fileURLToPath(new URL('../dist/ingest/cli.js', import.meta.url));

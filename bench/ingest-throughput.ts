@@ -3,18 +3,23 @@
 // 2,000-line bodies with 8 and 64 concurrent clients, sides alternating (ABBA). Per case: req/s,
 // lines/s, the ingest's CPU per request, InfluxDB's CPU per stored line (both from /proc), and
 // push latency p50/p99. InfluxDB pays a large fixed cost per write, which group commit saves.
-import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { gzipSync } from 'node:zlib';
+// Each body size starts on an empty InfluxDB (same port, fresh data), so no case inherits the
+// compactions of the ones before it; and the floors the targets are read against (a bare
+// node:http server, InfluxDB fed large writes) are measured in the same run.
 import { influxCreateDatabase } from '../test/helpers/backend-clients.js';
-import { startInfluxDB } from '../test/setup/backends.js';
-import { lineBody, splitLines } from './lib/bodies.js';
+import { type RunningServer, startInfluxDB } from '../test/setup/backends.js';
 import { startIngestChild } from './lib/ingest-child.js';
 import { cpuSeconds } from './lib/proc-cpu.js';
+import {
+  type ClientBody,
+  clientBodies,
+  drive,
+  ingestTarget,
+  type Target,
+} from './lib/push-load.js';
 import { type BenchResult, type Figure, result } from './lib/report.js';
+import { FLOOR_LINES, type Floors, measureFloors } from './lib/throughput-floors.js';
 
-const DEFAULT_LINES_PER_BATCH = 200;
-const DEFAULT_CONCURRENCY = 8;
 const SIZES = [50, 200, 2_000] as const;
 const CLIENTS = [8, 64] as const;
 /** One timed run of a side. */
@@ -26,125 +31,6 @@ const RUN_MS = 2_500;
  * pass (9 s of ingest load) and its own untimed round before it is timed.
  */
 const FIRST_PASS_MS = 1_500;
-
-export interface Target {
-  url: URL;
-  headers: (i: number) => Record<string, string>;
-}
-
-/** A client body: gzip line protocol and how many lines it holds. */
-export interface ClientBody {
-  readonly gzip: Buffer;
-  readonly lines: number;
-}
-
-/** What one timed run of a side did. */
-interface Run {
-  requests: number;
-  lines: number;
-  seconds: number;
-  latenciesMs: number[];
-}
-
-/** One gzip push; resolves with the answer's status (the body is read and thrown away). */
-export function post(agent: Agent, target: Target, body: Buffer, i: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(target.url, {
-      method: 'POST',
-      agent,
-      headers: {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-encoding': 'gzip',
-        'content-length': String(body.length),
-        ...target.headers(i),
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Sends bodies round-robin from `concurrency` clients, each one push at a time, for `ms`. */
-async function drive(
-  target: Target,
-  bodies: readonly ClientBody[],
-  ms: number,
-  concurrency: number,
-): Promise<Run> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const run: Run = { requests: 0, lines: 0, seconds: 0, latenciesMs: [] };
-  let next = 0;
-  const deadline = performance.now() + ms;
-  const started = performance.now();
-  const client = async () => {
-    while (performance.now() < deadline) {
-      const i = next++;
-      const body = bodies[i % bodies.length] as ClientBody;
-      const sent = performance.now();
-      const status = await post(agent, target, body.gzip, i);
-      if (status !== 204) throw new Error(`${target.url.origin}: HTTP ${status} for batch ${i}`);
-      run.latenciesMs.push(performance.now() - sent);
-      run.requests++;
-      run.lines += body.lines;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, client));
-  } finally {
-    agent.destroy();
-  }
-  run.seconds = (performance.now() - started) / 1000;
-  return run;
-}
-
-/** Requests per second from `concurrency` clients over `ms` (used by other benchmarks too). */
-export async function load(
-  target: Target,
-  bodies: readonly Buffer[],
-  ms: number,
-  concurrency = DEFAULT_CONCURRENCY,
-): Promise<number> {
-  const run = await drive(
-    target,
-    bodies.map((gzip) => ({ gzip, lines: 0 })),
-    ms,
-    concurrency,
-  );
-  return run.requests / run.seconds;
-}
-
-/** Realistic client pushes of `linesPerBatch` lines, gzip. */
-export function clientBodies(bytes: number, linesPerBatch: number): ClientBody[] {
-  return splitLines(lineBody(bytes, 5).text, linesPerBatch).map((text) => ({
-    gzip: gzipSync(text),
-    lines: countLines(text),
-  }));
-}
-
-/** Realistic client pushes: gzip batches of 200 lines. */
-export function batches(bytes: number, linesPerBatch = DEFAULT_LINES_PER_BATCH): Buffer[] {
-  return clientBodies(bytes, linesPerBatch).map((b) => b.gzip);
-}
-
-function countLines(text: Buffer): number {
-  let lines = 0;
-  for (let i = text.indexOf(0x0a); i >= 0; i = text.indexOf(0x0a, i + 1)) lines++;
-  return lines;
-}
-
-/** The ingest as a target: each batch from one of 1000 peers (pushes carry X-Peer-ID). */
-export function ingestTarget(baseUrl: string): Target {
-  const peerIds = Array.from({ length: 1000 }, () => randomBytes(8).toString('hex'));
-  return {
-    url: new URL(`${baseUrl}/`),
-    headers: (i) => ({ 'x-peer-id': peerIds[i % peerIds.length] as string }),
-  };
-}
 
 /** One side's runs of a case, summed. */
 interface SideTotals {
@@ -269,17 +155,22 @@ function caseFigures(c: CaseResult): Figure[] {
   ];
 }
 
-/** The targets, each as a line: ratio, bound, PASS or MISS. */
-function targetNotes(cases: readonly CaseResult[]): { notes: string[]; rpsRatio64: number } {
+/** The targets, each as a line: ratio, bound, PASS or MISS, with the floor it is read against. */
+function targetNotes(
+  cases: readonly CaseResult[],
+  floors: Floors,
+): { notes: string[]; rpsRatio64: number } {
   const at = (lines: number, clients: number) =>
     cases.find((c) => c.lines === lines && c.clients === clients) as CaseResult;
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   const notes: string[] = [];
   for (const clients of CLIENTS) {
     const c = at(50, clients);
-    const ratio = influxUsPerLine(c.ingest) / influxUsPerLine(c.direct);
+    const direct = influxUsPerLine(c.direct);
+    const ratio = influxUsPerLine(c.ingest) / direct;
+    const best = floors.influxPlainUsPerLine / direct;
     notes.push(
-      `target InfluxDB CPU per stored line via ingest / direct, 50 lines × ${clients}: ${ratio.toFixed(2)} <= 0.6 ${verdict(ratio <= 0.6)}`,
+      `target InfluxDB CPU per stored line via ingest / direct, 50 lines × ${clients}: ${ratio.toFixed(2)} <= 0.6 ${verdict(ratio <= 0.6)} (InfluxDB's own floor, ${FLOOR_LINES}-line plain writes / direct: ${best.toFixed(2)})`,
     );
   }
   let rpsRatio64 = Number.POSITIVE_INFINITY;
@@ -293,8 +184,9 @@ function targetNotes(cases: readonly CaseResult[]): { notes: string[]; rpsRatio6
   }
   for (const clients of CLIENTS) {
     const us = ingestUsPerRequest(at(50, clients).ingest);
+    const bare = floors.bareUsPerRequest.get(clients) ?? Number.NaN;
     notes.push(
-      `target ingest CPU per request, 50 lines × ${clients}: ${us.toFixed(0)} us <= 120 us ${verdict(us <= 120)}`,
+      `target ingest CPU per request, 50 lines × ${clients}: ${us.toFixed(0)} us <= 120 us ${verdict(us <= 120)} (bare node:http + gunzip + 204: ${bare.toFixed(0)} us, at ${(floors.bareRps.get(clients) ?? 0).toFixed(0)} req/s; ingest / bare ${(us / bare).toFixed(2)})`,
     );
   }
   for (const lines of SIZES) {
@@ -304,14 +196,31 @@ function targetNotes(cases: readonly CaseResult[]): { notes: string[]; rpsRatio6
       `target push p99 via ingest / direct, ${lines} lines × 8: ${ratio.toFixed(2)} <= 2 ${verdict(ratio <= 2)}`,
     );
   }
+  notes.push(
+    `InfluxDB CPU per line for ${FLOOR_LINES}-line writes from 2 clients: plain ${floors.influxPlainUsPerLine.toFixed(2)} us, gzip ${floors.influxGzipUsPerLine.toFixed(2)} us (plain / gzip ${(floors.influxPlainUsPerLine / floors.influxGzipUsPerLine).toFixed(2)})`,
+  );
   return { notes, rpsRatio64 };
 }
 
+/** The databases both sides write to, on an InfluxDB that holds nothing else yet. */
+async function createDatabases(influx: RunningServer): Promise<void> {
+  await influxCreateDatabase(influx.url, 'direct');
+  await influxCreateDatabase(influx.url, 'ingest');
+}
+
+/** A new InfluxDB on the same port with empty data: the ingest's URL stays valid. */
+async function emptyInflux(previous: RunningServer): Promise<RunningServer> {
+  const port = previous.port;
+  await previous.dispose();
+  const next = await startInfluxDB({ port });
+  await createDatabases(next);
+  return next;
+}
+
 export async function benchIngestThroughput(quick: boolean): Promise<BenchResult> {
-  const influx = await startInfluxDB();
+  let influx = await startInfluxDB();
   try {
-    await influxCreateDatabase(influx.url, 'direct');
-    await influxCreateDatabase(influx.url, 'ingest');
+    await createDatabases(influx);
     const ingest = await startIngestChild({
       influxdbUrl: `${influx.url}/write?db=ingest`,
       // The clients share one address and send as fast as they can: no rate limits, and room
@@ -327,15 +236,24 @@ export async function benchIngestThroughput(quick: boolean): Promise<BenchResult
         ingest: ingestTarget(ingest.url),
       };
       const pids: Processes = { influxPid: () => influx.pid, ingestPid: ingest.pid };
+      const runMs = quick ? 800 : RUN_MS;
+      const floors = await measureFloors(
+        influx,
+        clientBodies(quick ? 2 ** 20 : 2 * 2 ** 20, 50),
+        CLIENTS,
+        quick,
+        runMs,
+      );
       await firstPass(targets, quick);
       const cases: CaseResult[] = [];
       for (const lines of SIZES) {
+        influx = await emptyInflux(influx);
         for (const clients of CLIENTS) {
           cases.push(await runCase(lines, clients, targets, pids, quick));
         }
       }
       const memory = await ingest.memory();
-      const { notes, rpsRatio64 } = targetNotes(cases);
+      const { notes, rpsRatio64 } = targetNotes(cases, floors);
       const rounds = quick ? 1 : 2;
       return result({
         id: 4,
@@ -343,6 +261,7 @@ export async function benchIngestThroughput(quick: boolean): Promise<BenchResult
           'client pushes into InfluxDB 1.6 via the ingest against directly, 50/200/2000-line gzip bodies, 8 and 64 clients',
         figures: [
           ...cases.flatMap(caseFigures),
+          ...floorFigures(floors),
           {
             label: 'ingest process peak resident memory',
             value: memory.peakRss / 2 ** 20,
@@ -354,7 +273,7 @@ export async function benchIngestThroughput(quick: boolean): Promise<BenchResult
         target: { comparison: '>=', value: 1 },
         notes: [
           ...notes,
-          `${rounds} timed run(s) of ${quick ? 0.8 : RUN_MS / 1000} s per side per case${rounds > 1 ? ' (ABBA order)' : ''}, each case after an untimed run of that length per side, all after an untimed pass of ${quick ? 0.3 : FIRST_PASS_MS / 1000} s per side over every case; every answer was 204; ingest with its default group commit (2 ms linger)`,
+          `${rounds} timed run(s) of ${runMs / 1000} s per side per case${rounds > 1 ? ' (ABBA order)' : ''}, each case after an untimed run of that length per side, all after an untimed pass of ${quick ? 0.3 : FIRST_PASS_MS / 1000} s per side over every case; each body size on a new, empty InfluxDB; every answer was 204; ingest with its default group commit (2 ms linger) and upstream encoding (plain below 4 MiB)`,
           'CPU from /proc/<pid>/stat (10 ms ticks); ingest in its own Node process from dist/, InfluxDB 1.6 and the load generator on the same machine',
         ],
       });
@@ -364,4 +283,24 @@ export async function benchIngestThroughput(quick: boolean): Promise<BenchResult
   } finally {
     await influx.dispose();
   }
+}
+
+function floorFigures(floors: Floors): Figure[] {
+  return [
+    ...CLIENTS.map((clients) => ({
+      label: `floor: bare node:http + gunzip CPU per request, 50 lines × ${clients}`,
+      value: floors.bareUsPerRequest.get(clients) ?? Number.NaN,
+      unit: 'us',
+    })),
+    {
+      label: `floor: InfluxDB CPU per line, ${FLOOR_LINES}-line plain writes`,
+      value: floors.influxPlainUsPerLine,
+      unit: 'us',
+    },
+    {
+      label: `floor: InfluxDB CPU per line, ${FLOOR_LINES}-line gzip writes`,
+      value: floors.influxGzipUsPerLine,
+      unit: 'us',
+    },
+  ];
 }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { influxCreateDatabase } from '../test/helpers/backend-clients.js';
 import { startInfluxDB } from '../test/setup/backends.js';
-import { batches, ingestTarget, load } from './ingest-throughput.js';
 import { runChild } from './lib/child.js';
 import { startIngestChild } from './lib/ingest-child.js';
+import { batches, ingestTarget, load } from './lib/push-load.js';
 
 interface ProfileNode {
   id: number;

@@ -1,5 +1,6 @@
-// Starts the ingest server in a child process (bench/children/ingest-server.mjs, from dist/) and
-// reads its peak resident memory from /proc.
+// Starts the ingest server in a child process (bench/children/ingest-server.mjs, from dist/), or
+// another server script that prints its URL the same way, and reads its peak resident memory
+// from /proc.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +16,21 @@ export interface IngestChild {
 const SCRIPT = fileURLToPath(new URL('../children/ingest-server.mjs', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 
-export async function startIngestChild(
+export function startIngestChild(
   options: Record<string, unknown>,
   nodeArgs: readonly string[] = [],
 ): Promise<IngestChild> {
-  const child = spawn(process.execPath, [...nodeArgs, SCRIPT], {
-    env: { ...process.env, INGEST_BENCH_OPTIONS: JSON.stringify(options) },
+  return startServerChild(SCRIPT, { INGEST_BENCH_OPTIONS: JSON.stringify(options) }, nodeArgs);
+}
+
+/** Runs `script`, which prints `{"url": ...}` as its first line once listening. */
+export async function startServerChild(
+  script: string,
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: readonly string[] = [],
+): Promise<IngestChild> {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -32,7 +42,7 @@ export async function startIngestChild(
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ingest child did not start in ${START_TIMEOUT_MS} ms: ${stderr}`));
+      reject(new Error(`${script} did not start in ${START_TIMEOUT_MS} ms: ${stderr}`));
     }, START_TIMEOUT_MS);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
@@ -44,7 +54,7 @@ export async function startIngestChild(
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`ingest child exited with ${code}: ${stderr}`));
+      reject(new Error(`${script} exited with ${code}: ${stderr}`));
     });
   });
   const pid = child.pid as number;
