@@ -126,6 +126,7 @@ class Histogram extends Family {
 }
 
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const GROUP_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
 /**
  * The ingest server's own counters, served at `/metrics`. Every label takes values from a fixed
@@ -168,6 +169,11 @@ export class IngestMetrics {
     UPSTREAM_BUCKETS,
     ['sink'],
   );
+  readonly groupPushes = new Histogram(
+    'netbird_ingest_group_commit_pushes',
+    'Pushes per database write with group commit on: how much the linger and bounds combine (1 means each push went alone).',
+    GROUP_BUCKETS,
+  );
   readonly inFlight = new Gauge(
     'netbird_ingest_in_flight_requests',
     'Ingest requests being read, validated or written.',
@@ -182,6 +188,7 @@ export class IngestMetrics {
       this.upstreamRequests,
       this.limitRefusedLines,
       this.upstreamDuration,
+      this.groupPushes,
       this.inFlight,
     ]
       .map((family) => family.render())

@@ -197,7 +197,9 @@ class Ingest {
     if (this.#http !== undefined) throw new Error('ingest server: already listening');
     if (this.#closed !== undefined) throw new Error('ingest server: closed');
     const configured = parseListenAddress(this.options.listen);
-    this.#sink ??= await openSink(this.options);
+    this.#sink ??= await openSink(this.options, {
+      onGroup: (pushes) => this.metrics.groupPushes.observe([], pushes),
+    });
     const sink = this.#sink;
     const server = createHttpServer(this.options, (req, res) => this.#route(req, res));
     server.on('connection', this.#connections.accept);

@@ -93,6 +93,7 @@ describe('group commit into InfluxDB 1.6', () => {
     const ingest = await ingestTo(`${influx.url}/write?db=${db}`, {
       groupCommitMaxLines: CLIENTS * LINES,
       groupCommitLingerMs: 60_000,
+      upstreamGzipMinBytes: 64 * 1024,
     });
     const writesBefore = await influxWrites();
     // Each client looks in the database the moment its answer arrives.
@@ -113,6 +114,12 @@ describe('group commit into InfluxDB 1.6', () => {
     expect(total?.values[0]?.[1]).toBe(CLIENTS * LINES);
     // One database write for all the pushes (this InfluxDB has no other writer).
     expect((await influxWrites()) - writesBefore).toBe(1);
+    // The ingest's own account of it: one combined write of every push.
+    const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
+    expect(metrics).toContain('netbird_ingest_group_commit_pushes_count 1\n');
+    expect(metrics).toContain(`netbird_ingest_group_commit_pushes_sum ${CLIENTS}\n`);
+    expect(metrics).toContain('netbird_ingest_group_commit_pushes_bucket{le="16"} 0\n');
+    expect(metrics).toContain('netbird_ingest_group_commit_pushes_bucket{le="32"} 1\n');
   });
 
   it('a line the database refuses (field type conflict) fails only its client, not the others in the write', async () => {
@@ -162,7 +169,10 @@ describe('group commit into InfluxDB 1.6', () => {
 describe('group commit into VictoriaMetrics (/api/v2/write)', () => {
   it('concurrent clients share a write; each is answered after its lines are stored, every line once', async () => {
     const vm = inject('victoriaUrl');
-    const ingest = await ingestTo(`${vm}/api/v2/write?org=o&bucket=b`);
+    // Gzip from the first byte on, so the clients' members are passed through.
+    const ingest = await ingestTo(`${vm}/api/v2/write?org=o&bucket=b`, {
+      upstreamGzipMinBytes: 0,
+    });
     const base = BigInt(Date.now() - 60_000) * 1_000_000n;
     const samplesOf = async (n: number) => {
       await vmForceFlush(vm);

@@ -102,6 +102,20 @@ describe('group commit', () => {
     expect([a.state, b.state]).toEqual(['resolved', 'resolved']);
   });
 
+  it('tells how many pushes each group was written with', async () => {
+    const inner = new FakeSink();
+    const groups: number[] = [];
+    const sink = new GroupCommitSink(inner, { ...OPTIONS, onGroup: (n) => groups.push(n) });
+    void sink.write(batch('a v=1 1\n'));
+    void sink.write(batch('b v=1 1\n'));
+    void sink.write(batch('c v=1 1\n'));
+    await vi.advanceTimersByTimeAsync(5);
+    void sink.write(batch('d v=1 1\n'));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(groups).toEqual([3, 1]);
+    expect(inner.calls.map((c) => c.batch.lines)).toEqual([3, 1]);
+  });
+
   it('the linger counts from the first push of a group, not the last', async () => {
     const inner = new FakeSink();
     const sink = new GroupCommitSink(inner, OPTIONS);

@@ -19,6 +19,8 @@ export interface GroupCommitOptions {
    * taking pushes (up to the bounds) and goes when one is answered. Undefined: no cap.
    */
   readonly maxWrites?: number;
+  /** Told the number of pushes of every group as it is written. */
+  readonly onGroup?: (pushes: number) => void;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a sink may resolve with nothing
@@ -156,6 +158,7 @@ export class GroupCommitSink implements Sink {
     this.#open = undefined;
     if (group === undefined || group.members.length === 0) return;
     group.sent = true;
+    this.#options.onGroup?.(group.members.length);
     const writing = this.#commit(group);
     this.#writing.add(writing);
     void writing.finally(() => this.#answered(writing));

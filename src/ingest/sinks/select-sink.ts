@@ -50,7 +50,13 @@ export function sinkKind(settings: Pick<SinkSettings, 'influxdbUrl' | 'influxdbT
   );
 }
 
-export async function openSink(settings: SinkSettings): Promise<Sink> {
+/** What the ingest is told about the sink's work, for its metrics. */
+export interface SinkObserver {
+  /** A combined write left with this many pushes. */
+  readonly onGroup?: (pushes: number) => void;
+}
+
+export async function openSink(settings: SinkSettings, observer: SinkObserver = {}): Promise<Sink> {
   const options = {
     token: settings.influxdbToken,
     timeoutMs: settings.upstreamTimeoutMs,
@@ -59,9 +65,17 @@ export async function openSink(settings: SinkSettings): Promise<Sink> {
   };
   switch (sinkKind(settings)) {
     case 'influxdb-v2':
-      return groupCommit(createInfluxV2Sink(settings.influxdbUrl.trim(), options), settings);
+      return groupCommit(
+        createInfluxV2Sink(settings.influxdbUrl.trim(), options),
+        settings,
+        observer,
+      );
     case 'influxdb-v1':
-      return groupCommit(createInfluxV1Sink(settings.influxdbUrl.trim(), options), settings);
+      return groupCommit(
+        createInfluxV1Sink(settings.influxdbUrl.trim(), options),
+        settings,
+        observer,
+      );
     case 'embedded':
       return EmbeddedStore.open({
         dataDir: settings.dataDir,
@@ -73,12 +87,13 @@ export async function openSink(settings: SinkSettings): Promise<Sink> {
 }
 
 /** A database pays a fixed cost per write: concurrent pushes share one, unless turned off. */
-function groupCommit(sink: Sink, settings: SinkSettings): Sink {
+function groupCommit(sink: Sink, settings: SinkSettings, observer: SinkObserver): Sink {
   if (settings.groupCommitLingerMs <= 0) return sink;
   return new GroupCommitSink(sink, {
     lingerMs: settings.groupCommitLingerMs,
     maxLines: settings.groupCommitMaxLines,
     maxBytes: settings.groupCommitMaxBytes,
     maxWrites: settings.groupCommitMaxWrites,
+    ...(observer.onGroup !== undefined && { onGroup: observer.onGroup }),
   });
 }
