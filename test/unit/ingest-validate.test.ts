@@ -378,6 +378,25 @@ describe('LineValidator: streaming gives the same answer as one piece', () => {
   });
 });
 
+describe('LineValidator: validators share nothing a caller can see', () => {
+  it('interleaved pushes to several validators give each the answer it gets alone', () => {
+    const bodies = [
+      `${SYNC}\n${SYNC.replace(`peer_id=${ID}`, 'peer_id=')}\n  ${LOGIN}\nnetbird_sync duration_seconds=1\n`,
+      `${PEER}\n${PEER.replace('os=linux', 'os=li=nux')}\n${SYNC}\n`,
+      `# c\n${LOGIN}\n\n${SYNC}`,
+    ].map((body) => Buffer.from(body));
+    const options = { missingTimestamp: 7n };
+    const alone = bodies.map((body) => summary(validateLineProtocol(body, options)));
+    expect(alone.map((r) => r.ok)).toEqual([true, false, true]);
+    const validators = bodies.map(() => new LineValidator(options));
+    const longest = Math.max(...bodies.map((body) => body.length));
+    for (let from = 0; from < longest; from += 20) {
+      for (const [i, v] of validators.entries()) v.push(bodies[i]!.subarray(from, from + 20));
+    }
+    expect(validators.map((v) => summary(v.end()))).toEqual(alone);
+  });
+});
+
 function summary(r: ValidationResult) {
   return r.ok
     ? { ok: true, output: r.output, lines: r.lines }

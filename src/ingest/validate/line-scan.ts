@@ -10,8 +10,8 @@ export const FAILED = -1;
 const EMPTY = Buffer.alloc(0);
 
 /**
- * One per validator, reused line after line so that checking a line allocates nothing unless
- * it has to be rewritten or is refused.
+ * Reused line after line (and by every validator, one check at a time) so that checking a line
+ * allocates nothing unless it has to be rewritten or is refused.
  */
 export class LineScan {
   /** The line is b[start, end), without surrounding whitespace. */

@@ -44,6 +44,15 @@ const NEWLINE_BYTES = Buffer.from('\n');
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * The line check's state and the newline positions of the chunk being checked, shared by every
+ * validator: each is used only within one `push` or `end`, which runs to completion, so no two
+ * validators use them at once. The ingest builds a validator per request, most of a few dozen
+ * lines; creating their arrays per validator cost more than checking the lines.
+ */
+const SCAN = new LineScan();
+const LINE_ENDS = { at: new Int32Array(256) };
+
+/**
  * The ingest's check of pushed line protocol: pure, streaming, and strict enough that whatever
  * it passes on is accepted by InfluxDB 1.6 (and 2.x/3.x, VictoriaMetrics). `push` chunks as they
  * arrive, then `end`.
@@ -65,7 +74,6 @@ export class LineValidator {
   readonly #maxLines: number;
   readonly #maxLineLength: number;
   readonly #stamp: Buffer | undefined;
-  readonly #scan = new LineScan();
 
   #pieces: Buffer[] = [];
   #bytes = 0;
@@ -77,8 +85,6 @@ export class LineValidator {
   #droppedTags = 0;
   /** Where the run of kept lines that {@link #completeLines} left open starts. */
   #openRun = 0;
-  /** Newline positions of the chunk being checked. */
-  #ends = new Int32Array(256);
   #failure: ValidationFailure | undefined;
   #ended = false;
 
@@ -159,11 +165,11 @@ export class LineValidator {
   #completeLines(b: Buffer, from: number): number {
     const maxLength = this.#maxLineLength;
     const maxLines = this.#maxLines;
-    const scan = this.#scan;
+    const scan = SCAN;
     const stamp = this.#stamp;
     const dv = view(b);
-    const count = this.#findLineEnds(b, from);
-    const ends = this.#ends;
+    const count = findLineEnds(b, from);
+    const ends = LINE_ENDS.at;
     let pos = from;
     let copyStart = pos;
     for (let k = 0; k < count; k++) {
@@ -184,25 +190,6 @@ export class LineValidator {
     }
     this.#openRun = copyStart;
     return pos;
-  }
-
-  /**
-   * Finds the newlines of b from `from` into `#ends`, returning how many. Searched apart from the
-   * checks: Buffer's indexOf is several functions deep, and inlined into the check loop it left
-   * the engine no room to inline the line check there.
-   */
-  #findLineEnds(b: Buffer, from: number): number {
-    let ends = this.#ends;
-    let count = 0;
-    for (let nl = b.indexOf(NEWLINE, from); nl >= 0; nl = b.indexOf(NEWLINE, nl + 1)) {
-      if (count === ends.length) {
-        const grown = new Int32Array(ends.length * 2);
-        grown.set(ends);
-        this.#ends = ends = grown;
-      }
-      ends[count++] = nl;
-    }
-    return count;
   }
 
   /** Copied: the rest of the chunk is not kept, so the carry should not pin it. */
@@ -231,7 +218,7 @@ export class LineValidator {
   #standalone(line: Buffer): boolean {
     if (++this.#lineNo > this.#maxLines) return this.#tooMany();
     if (line.length > this.#maxLineLength) return this.#tooLong(this.#lineNo);
-    const outcome = checkLine(this.#scan, line, view(line), 0, line.length, this.#stamp);
+    const outcome = checkLine(SCAN, line, view(line), 0, line.length, this.#stamp);
     if (outcome === KEEP) {
       this.#lines++;
       this.#keep(line);
@@ -239,13 +226,13 @@ export class LineValidator {
       return true;
     }
     if (!this.#counted(outcome)) return false;
-    if (outcome === CHANGED) this.#keep(this.#scan.rewritten);
+    if (outcome === CHANGED) this.#keep(SCAN.rewritten);
     return true;
   }
 
   /** Counts a line that is not kept as it is; false (and the failure recorded) when invalid. */
   #counted(outcome: number): boolean {
-    const s = this.#scan;
+    const s = SCAN;
     if (outcome === SKIP) {
       this.#skipped++;
     } else if (outcome === CHANGED) {
@@ -299,4 +286,23 @@ export class LineValidator {
     this.#bytes = 0;
     this.#carry = EMPTY;
   }
+}
+
+/**
+ * Finds the newlines of b from `from` into `LINE_ENDS.at`, returning how many. Searched apart from
+ * the checks: Buffer's indexOf is several functions deep, and inlined into the check loop it left
+ * the engine no room to inline the line check there.
+ */
+function findLineEnds(b: Buffer, from: number): number {
+  let ends = LINE_ENDS.at;
+  let count = 0;
+  for (let nl = b.indexOf(NEWLINE, from); nl >= 0; nl = b.indexOf(NEWLINE, nl + 1)) {
+    if (count === ends.length) {
+      const grown = new Int32Array(ends.length * 2);
+      grown.set(ends);
+      LINE_ENDS.at = ends = grown;
+    }
+    ends[count++] = nl;
+  }
+  return count;
 }
