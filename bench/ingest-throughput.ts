@@ -40,6 +40,9 @@ interface SideTotals {
   latenciesMs: number[];
   influxCpu: number;
   ingestCpu: number;
+  /** Combined database writes the ingest made, and the pushes they held. */
+  groups: number;
+  groupedPushes: number;
 }
 
 interface CaseResult {
@@ -50,7 +53,16 @@ interface CaseResult {
 }
 
 function emptyTotals(): SideTotals {
-  return { requests: 0, lines: 0, seconds: 0, latenciesMs: [], influxCpu: 0, ingestCpu: 0 };
+  return {
+    requests: 0,
+    lines: 0,
+    seconds: 0,
+    latenciesMs: [],
+    influxCpu: 0,
+    ingestCpu: 0,
+    groups: 0,
+    groupedPushes: 0,
+  };
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -63,6 +75,19 @@ function percentile(values: readonly number[], p: number): number {
 interface Processes {
   readonly influxPid: () => number;
   readonly ingestPid: number;
+  /** The ingest's /metrics. */
+  readonly ingestMetrics: string;
+}
+
+/** The ingest's count of combined writes so far, and of the pushes in them. */
+async function groupCounts(metricsUrl: string): Promise<{ groups: number; pushes: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const read = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    groups: read('netbird_ingest_group_commit_pushes_count'),
+    pushes: read('netbird_ingest_group_commit_pushes_sum'),
+  };
 }
 
 /** One timed run, adding what it did and the CPU both processes spent to `totals`. */
@@ -74,11 +99,15 @@ async function timed(
   clients: number,
   pids: Processes,
 ): Promise<void> {
+  const groupsBefore = await groupCounts(pids.ingestMetrics);
   const influxBefore = await cpuSeconds(pids.influxPid());
   const ingestBefore = await cpuSeconds(pids.ingestPid);
   const run = await drive(target, bodies, ms, clients);
   totals.influxCpu += (await cpuSeconds(pids.influxPid())) - influxBefore;
   totals.ingestCpu += (await cpuSeconds(pids.ingestPid)) - ingestBefore;
+  const groupsAfter = await groupCounts(pids.ingestMetrics);
+  totals.groups += groupsAfter.groups - groupsBefore.groups;
+  totals.groupedPushes += groupsAfter.pushes - groupsBefore.pushes;
   totals.requests += run.requests;
   totals.lines += run.lines;
   totals.seconds += run.seconds;
@@ -143,6 +172,11 @@ function caseFigures(c: CaseResult): Figure[] {
       unit: 'lines/s',
     })),
     { label: `${name}: ingest CPU per request`, value: ingestUsPerRequest(c.ingest), unit: 'us' },
+    {
+      label: `${name}: pushes per combined database write`,
+      value: c.ingest.groupedPushes / c.ingest.groups,
+      unit: 'pushes',
+    },
     ...sides.map(([side, s]) => ({
       label: `${name}: InfluxDB CPU per stored line ${side}`,
       value: influxUsPerLine(s),
@@ -235,7 +269,11 @@ export async function benchIngestThroughput(quick: boolean): Promise<BenchResult
         direct: { url: new URL(`${influx.url}/write?db=direct&precision=n`), headers: () => ({}) },
         ingest: ingestTarget(ingest.url),
       };
-      const pids: Processes = { influxPid: () => influx.pid, ingestPid: ingest.pid };
+      const pids: Processes = {
+        influxPid: () => influx.pid,
+        ingestPid: ingest.pid,
+        ingestMetrics: `${ingest.url}/metrics`,
+      };
       const runMs = quick ? 800 : RUN_MS;
       const floors = await measureFloors(
         influx,
