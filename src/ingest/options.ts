@@ -332,8 +332,8 @@ export const INGEST_OPTIONS: OptionTable<IngestOptions> = {
     env: 'INGEST_GROUP_COMMIT_MAX_WRITES',
     flag: 'group-commit-max-writes',
     kind: wholeNumber(1),
-    default: 4,
-    help: 'Combined writes in flight to the database at most; while that many are, the next one keeps taking pushes (up to the bounds) past its linger.',
+    default: 2,
+    help: 'Combined writes in flight to the database at most; while that many are, the next one keeps taking pushes (up to the bounds) past its linger. Two keep one write on the wire while the next is answered; more make smaller writes that cost the database more per line.',
   },
   retryAfterSeconds: {
     env: 'INGEST_RETRY_AFTER_SECONDS',
