@@ -55,10 +55,25 @@ interface Instruments {
 
 /**
  * Attribute sets repeat (one per agent × measurement × enum values), and the SDK hashes every
- * attribute object it is given, so building them once matters: it is most of the cost of a
- * recording beyond the bare `record` calls. Bounded; cleared when full.
+ * attribute object it is given, so building them once matters. They are found again by walking
+ * a tree of the sample's tag values (one map lookup per tag, on strings whose hashes V8 keeps),
+ * not by a key joined from the tags: joining and hashing that text cost more than the rest of
+ * the lookup. Bounded; cleared when full.
  */
 const ATTRIBUTE_CACHE_MAX = 512;
+/** Nodes of the tree over all sets; a set takes one node per tag, so this bounds it as well. */
+const ATTRIBUTE_NODES_MAX = ATTRIBUTE_CACHE_MAX * 16;
+
+/** One tag of the attribute-set tree: the key the next tag must have, the nodes by its value. */
+interface AttributeNode {
+  key: string | undefined;
+  readonly next: Map<string, AttributeNode>;
+  sets: readonly Attributes[] | undefined;
+}
+
+function attributeNode(): AttributeNode {
+  return { key: undefined, next: new Map(), sets: undefined };
+}
 
 /**
  * The OTel sink: turns checked samples into histogram recordings whose attribute keys are the
@@ -73,7 +88,11 @@ export class OtelRecorder {
   readonly #includePairId: boolean;
   readonly #fixed: MeterProvider | undefined;
   readonly #onBind: OtelRecorderOptions['onBind'];
-  readonly #attributeCache = new Map<string, readonly Attributes[]>();
+  /** Attribute-set trees by measurement, one map for connections (three sets) and one for the rest. */
+  readonly #connectionSets = new Map<string, AttributeNode>();
+  readonly #otherSets = new Map<string, AttributeNode>();
+  #cachedSets = 0;
+  #cachedNodes = 0;
   /** Handed over by a host SDK (the Instrumentation contract); wins over `#fixed`. */
   #assigned: MeterProvider | undefined;
   #enabled = true;
@@ -193,31 +212,58 @@ export class OtelRecorder {
   #attributeSets(sample: Sample, connection: boolean): readonly Attributes[] {
     const tags = sample.tags;
     // The pair id, when included, is unbounded: such sets are built each time, never cached.
-    let cacheable = !(this.#includePairId && tags.connection_pair_id);
-    let key = sample.measurement;
-    for (const k in tags) {
-      if (!cacheable) break;
-      if (k === 'connection_pair_id') continue;
-      const value = tags[k] as string;
-      // NUL separates the parts of the key; a value holding one could collide, so skip caching.
-      if (value.includes('\u0000')) cacheable = false;
-      key += `\u0000${k}\u0000${value}`;
-    }
-    if (cacheable) {
-      const hit = this.#attributeCache.get(key);
-      if (hit !== undefined) return hit;
-    }
+    const node =
+      this.#includePairId && tags.connection_pair_id
+        ? undefined
+        : this.#cacheNode(sample, connection);
+    if (node?.sets !== undefined) return node.sets;
     const base = Object.freeze(this.#attributes(tags));
     const sets = Object.freeze(
       connection
         ? [base, ...CONNECTION_STAGES.map((stage) => Object.freeze({ ...base, stage }))]
         : [base],
     );
-    if (cacheable) {
-      if (this.#attributeCache.size >= ATTRIBUTE_CACHE_MAX) this.#attributeCache.clear();
-      this.#attributeCache.set(key, sets);
+    if (node !== undefined) {
+      node.sets = sets;
+      this.#cachedSets++;
     }
     return sets;
+  }
+
+  /**
+   * The tree node of the sample's tags (the pair id left out), made on the way if missing.
+   * Undefined when a tag comes in another order than the node's first sample had: such a sample
+   * is not cached (NetBird's own samples always have one order per measurement).
+   */
+  #cacheNode(sample: Sample, connection: boolean): AttributeNode | undefined {
+    if (this.#cachedSets >= ATTRIBUTE_CACHE_MAX || this.#cachedNodes >= ATTRIBUTE_NODES_MAX) {
+      this.#connectionSets.clear();
+      this.#otherSets.clear();
+      this.#cachedSets = 0;
+      this.#cachedNodes = 0;
+    }
+    const roots = connection ? this.#connectionSets : this.#otherSets;
+    let node = roots.get(sample.measurement);
+    if (node === undefined) {
+      node = attributeNode();
+      roots.set(sample.measurement, node);
+      this.#cachedNodes++;
+    }
+    const tags = sample.tags;
+    for (const key in tags) {
+      if (key === 'connection_pair_id') continue;
+      if (node.key === undefined) node.key = key;
+      else if (node.key !== key) return undefined;
+      const value = tags[key] as string;
+      let next: AttributeNode | undefined = node.next.get(value);
+      if (next === undefined) {
+        next = attributeNode();
+        node.next.set(value, next);
+        this.#cachedNodes++;
+      }
+      node = next;
+    }
+    return node;
   }
 
   #attributes(tags: Readonly<Record<string, string>>): Attributes {
