@@ -22,11 +22,15 @@ import { agentResourceAttributes } from '../instrumentation/resource-attributes.
 import {
   CONNECTION_TYPES,
   type ConnectionType,
+  checkFieldValue,
   checkSample,
+  checkTag,
   describeViolation,
   type LoginResult,
+  MEASUREMENTS,
   METER_NAME,
   type Sample,
+  type SchemaViolation,
   type SyncPhase,
 } from '../protocol/schema.js';
 import { type DeliveryStats, ExportController, type PushStats } from './export-controller.js';
@@ -86,6 +90,24 @@ export interface ClientMetricsStats {
 /** Pair ids are hashed once per remote key; the cache is bounded like everything else. */
 const PAIR_ID_CACHE_MAX = 4096;
 
+const CONNECTION_SCHEMA = MEASUREMENTS.netbird_peer_connection;
+
+/** A pair id and what the schema says of it (it depends on the id alone, so it is kept with it). */
+interface PairId {
+  readonly id: string;
+  readonly violation: SchemaViolation | undefined;
+}
+
+/** Agent tags as last checked, and the first of them the connection schema refused. */
+interface CheckedAgent {
+  readonly deploymentType: string;
+  readonly version: string;
+  readonly os: string;
+  readonly arch: string;
+  readonly peerId: string;
+  readonly violation: SchemaViolation | undefined;
+}
+
 /**
  * The façade a NetBird client calls. Each recording becomes one checked `Sample` that goes to
  * both sinks: OTel histograms and the timestamped store. A sample that fails the schema goes
@@ -107,7 +129,8 @@ export class ClientMetrics {
   #skippedConnections = 0;
   readonly #rejectedByReason = new Map<string, number>();
   /** Remote public key → connection pair id, valid for the current local peer id. */
-  readonly #pairIds = new Map<string, string>();
+  readonly #pairIds = new Map<string, PairId>();
+  #checkedAgent: CheckedAgent | undefined;
   readonly #selfMetrics: SelfMetricsBinding;
   #instrumentationConfig: ClientMetricsInstrumentationConfig = {};
 
@@ -190,6 +213,7 @@ export class ClientMetrics {
     const snapshot = stages.snapshot();
     const d = stageDurations(snapshot);
     const a = this.#agent;
+    const pair = this.#pairId(remotePublicKey);
     const sample: Sample = {
       measurement: 'netbird_peer_connection',
       tags: {
@@ -200,7 +224,7 @@ export class ClientMetrics {
         os: a.os,
         arch: a.arch,
         peer_id: a.peerId,
-        connection_pair_id: this.#pairId(remotePublicKey),
+        connection_pair_id: pair.id,
       },
       fields: {
         connection_to_wg_handshake_seconds: d.connectionToWgHandshake ?? 0,
@@ -209,13 +233,71 @@ export class ClientMetrics {
       },
     };
     // Check before claiming, so a refused sample does not use up the attempt.
-    if (!this.#accept(sample)) return false;
+    const violation = this.#connectionViolation(sample, a, pair);
+    if (violation !== undefined) {
+      this.#refuse(sample, violation);
+      return false;
+    }
     if (!stages.claimRecording()) {
       this.#skippedConnections++;
       return false;
     }
     this.#emit(sample, d);
     return true;
+  }
+
+  /**
+   * What `checkSample` says of a connection sample, with the agent's tags checked once per
+   * agent rather than per connection (they are most of the work, and change only with
+   * `updateAgentInfo`). The transport was checked against its list and the attempt type is one
+   * of two constants, so neither can be refused; the first refusal is then the agent's, else the
+   * pair id's, else a field's, in the order `checkSample` reports them.
+   */
+  #connectionViolation(sample: Sample, a: AgentInfo, pair: PairId): SchemaViolation | undefined {
+    const violation = this.#agentViolation(a) ?? pair.violation;
+    if (violation !== undefined) return violation;
+    const f = sample.fields;
+    for (const field of CONNECTION_SCHEMA.fields) {
+      const v = checkFieldValue(field, f[field] as number);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** The first agent tag the connection schema refuses; compared by value, so a change is seen. */
+  #agentViolation(a: AgentInfo): SchemaViolation | undefined {
+    const c = this.#checkedAgent;
+    if (
+      c !== undefined &&
+      c.deploymentType === a.deploymentType &&
+      c.version === a.version &&
+      c.os === a.os &&
+      c.arch === a.arch &&
+      c.peerId === a.peerId
+    ) {
+      return c.violation;
+    }
+    const tags: ReadonlyArray<readonly [string, string]> = [
+      ['deployment_type', a.deploymentType],
+      ['version', a.version],
+      ['os', a.os],
+      ['arch', a.arch],
+      ['peer_id', a.peerId],
+    ];
+    let violation: SchemaViolation | undefined;
+    for (const [tag, value] of tags) {
+      violation = checkTag(CONNECTION_SCHEMA, tag, value, true);
+      if (violation !== undefined) break;
+    }
+    this.#checkedAgent = {
+      deploymentType: a.deploymentType,
+      version: a.version,
+      os: a.os,
+      arch: a.arch,
+      peerId: a.peerId,
+      violation,
+    };
+    return violation;
   }
 
   /** Wall time of one management sync message, in seconds. */
@@ -363,14 +445,15 @@ export class ClientMetrics {
     };
   }
 
-  #pairId(remotePublicKey: string): string {
-    let id = this.#pairIds.get(remotePublicKey);
-    if (id === undefined) {
-      id = connectionPairId(this.#agent.peerId, peerId(remotePublicKey));
+  #pairId(remotePublicKey: string): PairId {
+    let pair = this.#pairIds.get(remotePublicKey);
+    if (pair === undefined) {
+      const id = connectionPairId(this.#agent.peerId, peerId(remotePublicKey));
+      pair = { id, violation: checkTag(CONNECTION_SCHEMA, 'connection_pair_id', id, true) };
       if (this.#pairIds.size >= PAIR_ID_CACHE_MAX) this.#pairIds.clear();
-      this.#pairIds.set(remotePublicKey, id);
+      this.#pairIds.set(remotePublicKey, pair);
     }
-    return id;
+    return pair;
   }
 
   #record(sample: Sample): boolean {
@@ -382,8 +465,12 @@ export class ClientMetrics {
   #accept(sample: Sample): boolean {
     const violation = checkSample(sample);
     if (violation === undefined) return true;
-    this.#reject(`${sample.measurement}: ${describeViolation(violation)}`, violation.kind);
+    this.#refuse(sample, violation);
     return false;
+  }
+
+  #refuse(sample: Sample, violation: SchemaViolation): void {
+    this.#reject(`${sample.measurement}: ${describeViolation(violation)}`, violation.kind);
   }
 
   #reject(message: string, reason: string = message): void {

@@ -9,6 +9,7 @@ import {
   INSTRUMENTS,
   peerId,
 } from '../../src/index.js';
+import { checkSample, describeViolation } from '../../src/protocol/schema.js';
 import { findHistogram, testProvider } from '../helpers/test-reader.js';
 
 const KEY = 'bG9jYWwtd2lyZWd1YXJkLXB1YmxpYy1rZXktYmFzZTY0PT0=';
@@ -261,6 +262,75 @@ describe('ClientMetrics: samples that fail the schema go nowhere', () => {
     expect(ours).toHaveLength(2);
     expect(ours[0]).toMatch(/negative/);
     expect(ours[1]).toMatch(/too large/);
+  });
+
+  it('refuses a connection for the agent tags exactly as checkSample does, and sees them change', () => {
+    const messages: string[] = [];
+    const sink = (msg: string) => messages.push(msg);
+    diag.setLogger(
+      { error: sink, warn: sink, info: sink, debug: sink, verbose: sink },
+      DiagLogLevel.WARN,
+    );
+    const { m } = setup();
+    const agents = [
+      { version: 'v 1\u0007' },
+      { version: '0.40.1', os: 'l'.repeat(65) },
+      { os: 'linux', arch: 'ärm' },
+      { arch: 'amd64' },
+      { version: '' },
+    ];
+    const negative = () => {
+      const s = new ConnectionStages();
+      s.signalingReceived(NOW);
+      s.connectionReady(NOW - 1000);
+      s.wgHandshake(NOW);
+      return s;
+    };
+    const expected: string[] = [];
+    for (const agent of agents) {
+      m.updateAgentInfo(agent);
+      for (const stages of [connectedStages(), negative()]) {
+        const a = m.agentInfo;
+        const me = a.peerId;
+        const sample = {
+          measurement: 'netbird_peer_connection',
+          tags: {
+            deployment_type: a.deploymentType,
+            connection_type: 'relay',
+            attempt_type: 'initial',
+            version: a.version,
+            os: a.os,
+            arch: a.arch,
+            peer_id: me,
+            connection_pair_id: connectionPairId(me, peerId(REMOTE)),
+          },
+          fields: {
+            connection_to_wg_handshake_seconds: 1,
+            signaling_to_connection_seconds: 1,
+            total_seconds: 2,
+          },
+        };
+        if (
+          stages !== undefined &&
+          stages.snapshot().connectionReady! < stages.snapshot().signalingReceived!
+        ) {
+          sample.fields.signaling_to_connection_seconds = -1;
+          sample.fields.total_seconds = 0;
+        }
+        const violation = checkSample(sample);
+        expect(m.recordConnection(stages, 'relay', REMOTE)).toBe(violation === undefined);
+        if (violation !== undefined) {
+          const message = `netbird-otel-metrics: sample not recorded: netbird_peer_connection: ${describeViolation(violation)}`;
+          if (!expected.some((e) => e.startsWith(`${violation.kind}:`))) {
+            expected.push(`${violation.kind}:${message}`);
+          }
+        }
+      }
+    }
+    const ours = messages.filter((x) => x.includes('sample not recorded'));
+    expect(ours).toEqual(expected.map((e) => e.slice(e.indexOf(':') + 1)));
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    expect(m.store.size).toBe(2); // the two well-formed agents, one connection each
   });
 
   it('does not use up the attempt when the sample is refused', () => {
