@@ -198,14 +198,9 @@ export class LineBuffer {
 
   private cached(hit: Escaped): void {
     const source = hit.bytes;
-    const count = source.length;
-    this.reserve(count);
-    // A byte loop: cached texts are short, and TypedArray#set costs a builtin call that is
-    // dearer than copying a few dozen bytes (measured in instructions per line).
-    const bytes = this.bytes;
-    let n = this.length;
-    for (let i = 0; i < count; i++) bytes[n++] = source[i] as number;
-    this.length = n;
+    this.reserve(source.length);
+    this.bytes.set(source, this.length);
+    this.length += source.length;
     this.replaced += hit.replaced;
     if (hit.nonAscii) this.nonAscii = true;
   }
