@@ -378,6 +378,70 @@ describe('LineValidator: streaming gives the same answer as one piece', () => {
   });
 });
 
+describe('LineValidator: a line that repeats the tags of the line before it', () => {
+  const PHASE = `netbird_sync_phase,deployment_type=cloud,version=0.64.1,os=linux,arch=amd64,peer_id=${ID},phase=checks duration_seconds=0.5 ${TS}`;
+  // After a comment instead of PHASE, the line is line 2 as well but has nothing to repeat.
+  const checkedAlone = (line: Buffer) =>
+    validateLineProtocol(Buffer.concat([Buffer.from('# c\n'), line, Buffer.from('\n')]));
+  const afterPhase = (line: Buffer) =>
+    validateLineProtocol(Buffer.concat([Buffer.from(`${PHASE}\n`), line, Buffer.from('\n')]));
+
+  it('gets the verdict it gets alone, whichever byte differs from the line before', () => {
+    const replacements = [',', ' ', '=', '\\', 'x', '0', '_', '\t', '\u00ff'];
+    let repeats = 0;
+    for (let at = 0; at <= PHASE.length; at++) {
+      for (const by of replacements) {
+        const line = Buffer.from(`${PHASE.slice(0, at)}${by}${PHASE.slice(at + 1)}`, 'latin1');
+        const alone = checkedAlone(line);
+        const after = afterPhase(line);
+        if (alone.ok) {
+          const passed = ok(after);
+          expect(passed.output).toBe(`${PHASE}\n${alone.output}`);
+          expect(passed.lines).toBe(2);
+          repeats++;
+        } else {
+          expect(after).toEqual(alone);
+        }
+      }
+    }
+    // Most changes make the line invalid; enough of them leave it valid.
+    expect(repeats).toBeGreaterThan(50);
+  });
+
+  it('every tag and the whole tag set repeated, and a different measurement after', () => {
+    const lines = [
+      PHASE,
+      PHASE.replace('phase=checks', 'phase=persist'),
+      PHASE.replace('0.5', '0.25'),
+      PHASE.replace('deployment_type=cloud', 'deployment_type=unknown'),
+      PHASE.replace('netbird_sync_phase', 'netbird_sync').replace(',phase=checks', ''),
+      PHASE.replace(',phase=checks', ',phase=checks,phase=checks'),
+    ];
+    const body = lines.join('\n');
+    const r = fail(validateLineProtocol(body));
+    expect(r).toMatchObject({ line: 6, reason: 'duplicate tag' });
+    expect(ok(validateLineProtocol(lines.slice(0, 5).join('\n'))).lines).toBe(5);
+  });
+
+  it('a line with an empty tag is checked in full, and so is the one after it', () => {
+    const empty = PHASE.replace(`peer_id=${ID}`, 'peer_id=');
+    const r = ok(validateLineProtocol(`${empty}\n${empty}\n${PHASE}\n${PHASE}\n`));
+    const dropped = empty.replace(',peer_id=', '');
+    expect(r.output).toBe(`${dropped}\n${dropped}\n${PHASE}\n${PHASE}\n`);
+    expect(r.droppedEmptyTags).toBe(2);
+  });
+
+  it('is compared only with lines of the same push: a buffer changed and pushed again is checked again', () => {
+    const v = new LineValidator();
+    const chunk = Buffer.from(`${PHASE}\n`);
+    expect(v.push(chunk)).toBe(true);
+    // The caller breaks the rule that pushed bytes stay unchanged: the new line is still checked.
+    chunk.write('os=li=ux', PHASE.indexOf('os=linux'), 'latin1');
+    expect(v.push(chunk)).toBe(false);
+    expect(v.failure).toMatchObject({ line: 2, reason: 'invalid tag value' });
+  });
+});
+
 describe('LineValidator: validators share nothing a caller can see', () => {
   it('interleaved pushes to several validators give each the answer it gets alone', () => {
     const bodies = [

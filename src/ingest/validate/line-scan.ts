@@ -9,6 +9,9 @@ export const FAILED = -1;
 
 const EMPTY = Buffer.alloc(0);
 
+/** A measurement has at most 31 tags (compiled-schema.ts checks), so a tag set has 32 ends. */
+const TAG_ENDS = 32;
+
 /**
  * Reused line after line (and by every validator, one check at a time) so that checking a line
  * allocates nothing unless it has to be rewritten or is refused.
@@ -17,6 +20,7 @@ export class LineScan {
   /** The line is b[start, end), without surrounding whitespace. */
   b: Buffer = EMPTY;
   dv: DataView = new DataView(EMPTY.buffer, 0, 0);
+  start = 0;
   end = 0;
   /** Set by the measurement step. */
   measurement: CompiledMeasurement = COMPILED[0]!;
@@ -30,11 +34,42 @@ export class LineScan {
   reason: ValidationReason = 'invalid line protocol';
   detail = '';
 
-  begin(b: Buffer, dv: DataView, end: number): void {
+  /**
+   * Where each tag of the line starts, as the offset of its comma from the line's start, and
+   * after the last tag the offset of the space before the fields: `tagCount + 1` entries.
+   */
+  readonly tagStarts = new Int32Array(TAG_ENDS);
+  /** Which of the measurement's tags each of them is. */
+  readonly tagIndexes = new Int32Array(TAG_ENDS);
+  tagCount = 0;
+  /**
+   * The last line that passed with nothing dropped, in `b`, whose tags the arrays above still
+   * describe (a line that repeats its first tags overwrites only the entries after them);
+   * `lastB` is empty when there is none.
+   */
+  lastB: Buffer = EMPTY;
+  lastStart = 0;
+
+  begin(b: Buffer, dv: DataView, start: number, end: number): void {
     this.b = b;
     this.dv = dv;
+    this.start = start;
     this.end = end;
     this.dropped = 0;
+  }
+
+  /** The line just checked is the one the next may repeat the tags of. */
+  remember(): void {
+    this.lastB = this.b;
+    this.lastStart = this.start;
+  }
+
+  /**
+   * Nothing checked so far may be compared with: the next bytes are another chunk, and a caller
+   * may have changed an earlier one since (only what is kept must stay unchanged).
+   */
+  forget(): void {
+    this.lastB = EMPTY;
   }
 
   fail(reason: ValidationReason, detail: string): typeof FAILED {

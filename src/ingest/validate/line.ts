@@ -4,6 +4,7 @@ import * as chars from '../../protocol/line-protocol/chars.js';
 import * as fieldSet from './field-set.js';
 import type { LineScan } from './line-scan.js';
 import * as measurement from './measurement.js';
+import * as repeated from './repeated-tags.js';
 import * as tagSet from './tag-set.js';
 
 // Imported bindings the loops below use, copied once: V8 reads an imported binding through its
@@ -12,6 +13,7 @@ import * as tagSet from './tag-set.js';
 const { HASH, isBlank } = chars;
 const { scanFieldSet } = fieldSet;
 const { scanMeasurement } = measurement;
+const { repeatedTags } = repeated;
 const { scanTagSet } = tagSet;
 
 /** Pass the line on as it is. */
@@ -28,7 +30,7 @@ const NEWLINE = Buffer.from('\n');
 
 /**
  * Checks the line b[a, z) (without its newline). `stamp` (` <ns>`) is appended to a line without
- * a timestamp, when given.
+ * a timestamp, when given. The tags it repeats of the last line in `b` are not checked again.
  */
 export function checkLine(
   s: LineScan,
@@ -40,15 +42,27 @@ export function checkLine(
 ): LineOutcome {
   if (a === z || isBlank(b[a]!) || isBlank(b[z - 1]!)) return checkTrimmed(s, b, dv, a, z, stamp);
   if (b[a] === HASH) return SKIP;
-  s.begin(b, dv, z);
-  const tags = scanMeasurement(s, a);
-  if (tags < 0) return FAIL;
-  const space = scanTagSet(s, tags);
+  s.begin(b, dv, a, z);
+  const first = s.lastB === b ? repeatedTags(s) : -1;
+  let space: number;
+  if (first >= 0) {
+    // The measurement repeats too: `s.measurement` is still the last line's.
+    space = scanTagSet(s, a + s.tagStarts[first]!, first);
+  } else {
+    const tags = scanMeasurement(s, a);
+    if (tags < 0) return FAIL;
+    space = scanTagSet(s, tags, 0);
+  }
   if (space < 0) return FAIL;
   const fieldsEnd = scanFieldSet(s, space + 1);
   if (fieldsEnd < 0) return FAIL;
   const added = fieldsEnd < z ? undefined : stamp;
-  if (s.dropped === 0 && added === undefined) return KEEP;
+  if (s.dropped === 0) {
+    s.remember();
+    if (added === undefined) return KEEP;
+  } else {
+    s.forget();
+  }
   s.rewritten = rewrite(s, a, added);
   return CHANGED;
 }

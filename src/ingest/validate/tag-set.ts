@@ -31,34 +31,43 @@ const { shapedValueEnd } = tagShapes;
 const { fourOrdinaryTagBytes } = words;
 
 /**
- * Checks the tags from b[from], just after the measurement: the position of the space before the
- * fields, or {@link FAILED}. Empty values (`peer_id=`, which Go clients write before they know
- * their id) are recorded in `s.drops` to be left out: InfluxDB refuses them.
+ * Checks the tags from b[from], the comma of the line's tag number `first` (0 just after the
+ * measurement; more when the line repeats the last line's first tags, which `s.tagIndexes` still
+ * names): the position of the space before the fields, or {@link FAILED}. Where each tag starts
+ * and which it is are recorded in `s` for the next line. Empty values (`peer_id=`, which Go
+ * clients write before they know their id) are recorded in `s.drops` to be left out: InfluxDB
+ * refuses them.
  *
  * Each value first gets its tag's quick test, which finds where a value of the tag's shape ends
  * and checks the shape in the same pass, so realistic values are read once; what it does not
  * take (empty, escaped, non-ASCII or wrong values) is read in full, then checked in full.
  */
-export function scanTagSet(s: LineScan, from: number): number {
-  const { b, dv, end } = s;
+export function scanTagSet(s: LineScan, from: number, first: number): number {
+  const { b, dv, start, end, tagStarts, tagIndexes } = s;
   const m = s.measurement;
   const shapes = m.tagShapes;
   const tagBytes = m.tagBytes;
   let i = from;
+  let k = first;
   let seen = 0;
-  let expected = 0;
-  while (b[i] === COMMA) {
+  for (let j = 0; j < k; j++) seen |= 1 << tagIndexes[j]!;
+  let expected = k > 0 ? tagIndexes[k - 1]! + 1 : 0;
+  while (true) {
+    tagStarts[k] = i - start;
+    if (b[i] !== COMMA) break;
     const keyStart = i + 1;
     const t = findKey(b, dv, keyStart, end, tagBytes, expected);
     if (t < 0) return badKey(s, keyStart, 'tag');
     if ((seen & (1 << t)) !== 0) return s.fail('duplicate tag', `duplicate tag: ${m.tags[t]}`);
     seen |= 1 << t;
     expected = t + 1;
+    tagIndexes[k++] = t;
     const v = keyStart + tagBytes[t]!.bytes.length;
     const e = shapedValueEnd(b, dv, v, end, shapes[t]!);
     i = e >= 0 ? e : readValue(s, i, t, v);
     if (i < 0) return FAILED;
   }
+  s.tagCount = k;
   return i;
 }
 

@@ -170,6 +170,7 @@ export class LineValidator {
     const dv = view(b);
     const count = findLineEnds(b, from);
     const ends = LINE_ENDS.at;
+    scan.forget();
     let pos = from;
     let copyStart = pos;
     for (let k = 0; k < count; k++) {
@@ -218,6 +219,7 @@ export class LineValidator {
   #standalone(line: Buffer): boolean {
     if (++this.#lineNo > this.#maxLines) return this.#tooMany();
     if (line.length > this.#maxLineLength) return this.#tooLong(this.#lineNo);
+    SCAN.forget();
     const outcome = checkLine(SCAN, line, view(line), 0, line.length, this.#stamp);
     if (outcome === KEEP) {
       this.#lines++;
