@@ -41,6 +41,8 @@ export class LineScan {
   readonly tagStarts = new Int32Array(TAG_ENDS);
   /** Which of the measurement's tags each of them is. */
   readonly tagIndexes = new Int32Array(TAG_ENDS);
+  /** The tags seen before each of them, as bits. */
+  readonly tagsSeen = new Int32Array(TAG_ENDS);
   tagCount = 0;
   /**
    * The last line that passed with nothing dropped, in `b`, whose tags the arrays above still

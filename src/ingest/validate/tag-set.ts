@@ -43,17 +43,17 @@ const { fourOrdinaryTagBytes } = words;
  * take (empty, escaped, non-ASCII or wrong values) is read in full, then checked in full.
  */
 export function scanTagSet(s: LineScan, from: number, first: number): number {
-  const { b, dv, start, end, tagStarts, tagIndexes } = s;
+  const { b, dv, start, end, tagStarts, tagIndexes, tagsSeen } = s;
   const m = s.measurement;
   const shapes = m.tagShapes;
   const tagBytes = m.tagBytes;
   let i = from;
   let k = first;
-  let seen = 0;
-  for (let j = 0; j < k; j++) seen |= 1 << tagIndexes[j]!;
+  let seen = k > 0 ? tagsSeen[k]! : 0;
   let expected = k > 0 ? tagIndexes[k - 1]! + 1 : 0;
   while (true) {
     tagStarts[k] = i - start;
+    tagsSeen[k] = seen;
     if (b[i] !== COMMA) break;
     const keyStart = i + 1;
     const t = findKey(b, dv, keyStart, end, tagBytes, expected);

@@ -173,22 +173,27 @@ export class LineValidator {
     scan.forget();
     let pos = from;
     let copyStart = pos;
+    // Counted here and stored when the loop is left, as every method it calls expects them.
+    let lineNo = this.#lineNo;
+    let kept = 0;
     for (let k = 0; k < count; k++) {
       const nl = ends[k]!;
-      if (++this.#lineNo > maxLines) return this.#tooManyAt();
-      if (nl - pos > maxLength) return this.#tooLongAt(this.#lineNo);
+      lineNo++;
+      if (lineNo > maxLines || nl - pos > maxLength) return this.#refuseAt(lineNo, kept);
       const outcome = checkLine(scan, b, dv, pos, nl, stamp);
       if (outcome === KEEP) {
-        this.#lines++;
-      } else if (this.#counted(outcome)) {
+        kept++;
+      } else {
+        this.#lineNo = lineNo;
+        if (!this.#counted(outcome)) return -1;
         if (pos > copyStart) this.#keepRange(b, copyStart, pos);
         if (outcome === CHANGED) this.#keep(scan.rewritten);
         copyStart = nl + 1;
-      } else {
-        return -1;
       }
       pos = nl + 1;
     }
+    this.#lineNo = lineNo;
+    this.#lines += kept;
     this.#openRun = copyStart;
     return pos;
   }
@@ -262,13 +267,12 @@ export class LineValidator {
     return false;
   }
 
-  #tooManyAt(): number {
-    this.#tooMany();
-    return -1;
-  }
-
-  #tooLongAt(line: number): number {
-    this.#tooLong(line);
+  /** Line `lineNo` is one too many or too long: -1, the failure recorded. */
+  #refuseAt(lineNo: number, kept: number): number {
+    this.#lineNo = lineNo;
+    this.#lines += kept;
+    if (lineNo > this.#maxLines) this.#tooMany();
+    else this.#tooLong(lineNo);
     return -1;
   }
 
