@@ -20,6 +20,8 @@ export function checkTimestamp(s: LineScan, space: number): number {
   if (p < end && b[p] === MINUS) p++;
   const digits = p;
   while (p + 4 <= end && fourDigits(dv.getInt32(p, true))) p += 4;
+  // The last one to three digits as the line's last four bytes, overlapping digits read above.
+  if (p < end && end - p < 4 && p - digits >= 4 && fourDigits(dv.getInt32(end - 4, true))) p = end;
   while (p < end && b[p]! >= DIGIT_0 && b[p]! <= DIGIT_9) p++;
   if (p === digits || p !== end) return badTimestamp(s, space, '');
   // Fewer digits than the bound, or as many with a first digit below its 9: in range.
