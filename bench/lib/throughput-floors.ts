@@ -1,7 +1,8 @@
 // The floors benchmark 4's ingest figures are read against, measured in the same run: what a bare
-// node:http server costs per push (read, gunzip, 204), and what InfluxDB costs per line when it
-// is fed the way it likes best (large writes from few clients), plain and gzip. A target below a
-// floor cannot be met by the ingest, whatever it does.
+// node:http server costs per push (read, gunzip, 204), and what InfluxDB costs per line when N
+// clients' 50-line pushes are combined perfectly (every write holds all N × 50 lines, two
+// writes in flight, as group commit sends them), plain and gzip. A target below a floor cannot be
+// met by the ingest, whatever it does.
 import { fileURLToPath } from 'node:url';
 import { influxCreateDatabase } from '../../test/helpers/backend-clients.js';
 import { startServerChild } from './ingest-child.js';
@@ -9,18 +10,19 @@ import { cpuSeconds } from './proc-cpu.js';
 import { type ClientBody, clientBodies, drive, type Target } from './push-load.js';
 
 const BARE_SERVER = fileURLToPath(new URL('../children/bare-push-server.mjs', import.meta.url));
-/** Lines per write of InfluxDB's floor: large writes, as InfluxData advises. */
-export const FLOOR_LINES = 5_000;
-const FLOOR_CLIENTS = 2;
+/** Lines per client push whose perfect combination the InfluxDB floor measures. */
+const PUSH_LINES = 50;
+/** Writes in flight at once, as group commit keeps them by default. */
+const FLOOR_WRITERS = 2;
 
 export interface Floors {
   /** CPU per request of the bare server, per client count, in microseconds. */
   readonly bareUsPerRequest: ReadonlyMap<number, number>;
   /** Requests per second the bare server answered, per client count. */
   readonly bareRps: ReadonlyMap<number, number>;
-  /** InfluxDB CPU per line for FLOOR_LINES-line writes, in microseconds. */
-  readonly influxPlainUsPerLine: number;
-  readonly influxGzipUsPerLine: number;
+  /** InfluxDB CPU per line for writes of N × 50 lines, per client count N, in microseconds. */
+  readonly influxPlainUsPerLine: ReadonlyMap<number, number>;
+  readonly influxGzipUsPerLine: ReadonlyMap<number, number>;
 }
 
 interface Measured {
@@ -74,38 +76,57 @@ async function bareFloors(
   }
 }
 
-/** InfluxDB fed large writes from few clients, plain and gzip alternating (ABBA). */
-async function influxFloors(
-  influxUrl: string,
+/** InfluxDB fed writes of `lines` lines from two writers, plain and gzip alternating (ABBA). */
+async function influxFloor(
+  url: URL,
   influxPid: number,
+  lines: number,
   quick: boolean,
   ms: number,
-): Promise<Pick<Floors, 'influxPlainUsPerLine' | 'influxGzipUsPerLine'>> {
-  await influxCreateDatabase(influxUrl, 'floor');
-  const url = new URL(`${influxUrl}/write?db=floor&precision=n`);
+): Promise<{ plain: number; gzip: number }> {
   const size = quick ? 2 * 2 ** 20 : 6 * 2 ** 20;
   const sides = {
     plain: {
       target: { url, plain: true, headers: () => ({}) },
-      bodies: clientBodies(size, FLOOR_LINES, true),
+      bodies: clientBodies(size, lines, true),
     },
-    gzip: { target: { url, headers: () => ({}) }, bodies: clientBodies(size, FLOOR_LINES) },
+    gzip: { target: { url, headers: () => ({}) }, bodies: clientBodies(size, lines) },
   };
   const totals = { plain: empty(), gzip: empty() };
   for (const side of ['plain', 'gzip'] as const) {
-    await drive(sides[side].target, sides[side].bodies, ms, FLOOR_CLIENTS);
+    await drive(sides[side].target, sides[side].bodies, ms, FLOOR_WRITERS);
   }
   const order = quick
     ? (['plain', 'gzip'] as const)
     : (['plain', 'gzip', 'gzip', 'plain'] as const);
   for (const side of order) {
     const { target, bodies } = sides[side];
-    await cpuOver(influxPid, target, bodies, ms, FLOOR_CLIENTS, totals[side]);
+    await cpuOver(influxPid, target, bodies, ms, FLOOR_WRITERS, totals[side]);
   }
   return {
-    influxPlainUsPerLine: (totals.plain.cpu / totals.plain.lines) * 1e6,
-    influxGzipUsPerLine: (totals.gzip.cpu / totals.gzip.lines) * 1e6,
+    plain: (totals.plain.cpu / totals.plain.lines) * 1e6,
+    gzip: (totals.gzip.cpu / totals.gzip.lines) * 1e6,
   };
+}
+
+/** The InfluxDB floor at every client count, in a database of its own. */
+async function influxFloors(
+  influxUrl: string,
+  influxPid: number,
+  clientCounts: readonly number[],
+  quick: boolean,
+  ms: number,
+): Promise<Pick<Floors, 'influxPlainUsPerLine' | 'influxGzipUsPerLine'>> {
+  await influxCreateDatabase(influxUrl, 'floor');
+  const url = new URL(`${influxUrl}/write?db=floor&precision=n`);
+  const plain = new Map<number, number>();
+  const gzip = new Map<number, number>();
+  for (const clients of clientCounts) {
+    const floor = await influxFloor(url, influxPid, clients * PUSH_LINES, quick, ms);
+    plain.set(clients, floor.plain);
+    gzip.set(clients, floor.gzip);
+  }
+  return { influxPlainUsPerLine: plain, influxGzipUsPerLine: gzip };
 }
 
 export async function measureFloors(
@@ -116,6 +137,6 @@ export async function measureFloors(
   ms: number,
 ): Promise<Floors> {
   const bare = await bareFloors(bodies50, clientCounts, ms);
-  const db = await influxFloors(influx.url, influx.pid, quick, ms);
+  const db = await influxFloors(influx.url, influx.pid, clientCounts, quick, ms);
   return { ...bare, ...db };
 }
