@@ -43,6 +43,17 @@ function connectedStages(now = NOW): ConnectionStages {
 
 const fieldsOf = (line: string) => line.split(' ')[1];
 
+/** What OTel's diag logger is told from here on, at warn and above. */
+function diagWarnings(): string[] {
+  const messages: string[] = [];
+  const sink = (msg: string) => messages.push(msg);
+  diag.setLogger(
+    { error: sink, warn: sink, info: sink, debug: sink, verbose: sink },
+    DiagLogLevel.WARN,
+  );
+  return messages;
+}
+
 describe('ClientMetrics: line protocol, as the Go client writes it', () => {
   it('records a connection with the measurement and all three fields', () => {
     const { m } = setup();
@@ -249,12 +260,7 @@ describe('ClientMetrics: samples that fail the schema go nowhere', () => {
   });
 
   it('reports each reason once through diag', () => {
-    const messages: string[] = [];
-    const sink = (msg: string) => messages.push(msg);
-    diag.setLogger(
-      { error: sink, warn: sink, info: sink, debug: sink, verbose: sink },
-      DiagLogLevel.WARN,
-    );
+    const messages = diagWarnings();
     const { m } = setup();
     for (let i = 0; i < 5; i++) m.recordSync(-1);
     m.recordSync(1e9);
@@ -265,12 +271,7 @@ describe('ClientMetrics: samples that fail the schema go nowhere', () => {
   });
 
   it('refuses a connection for the agent tags exactly as checkSample does, and sees them change', () => {
-    const messages: string[] = [];
-    const sink = (msg: string) => messages.push(msg);
-    diag.setLogger(
-      { error: sink, warn: sink, info: sink, debug: sink, verbose: sink },
-      DiagLogLevel.WARN,
-    );
+    const messages = diagWarnings();
     const { m } = setup();
     const agents = [
       { version: 'v 1\u0007' },
