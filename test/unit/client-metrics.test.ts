@@ -10,6 +10,7 @@ import {
   peerId,
 } from '../../src/index.js';
 import { checkSample, describeViolation } from '../../src/protocol/schema.js';
+import { captureDiag } from '../helpers/diag-capture.js';
 import { findHistogram, testProvider } from '../helpers/test-reader.js';
 
 const KEY = 'bG9jYWwtd2lyZWd1YXJkLXB1YmxpYy1rZXktYmFzZTY0PT0=';
@@ -42,17 +43,6 @@ function connectedStages(now = NOW): ConnectionStages {
 }
 
 const fieldsOf = (line: string) => line.split(' ')[1];
-
-/** What OTel's diag logger is told from here on, at warn and above. */
-function diagWarnings(): string[] {
-  const messages: string[] = [];
-  const sink = (msg: string) => messages.push(msg);
-  diag.setLogger(
-    { error: sink, warn: sink, info: sink, debug: sink, verbose: sink },
-    DiagLogLevel.WARN,
-  );
-  return messages;
-}
 
 describe('ClientMetrics: line protocol, as the Go client writes it', () => {
   it('records a connection with the measurement and all three fields', () => {
@@ -260,7 +250,7 @@ describe('ClientMetrics: samples that fail the schema go nowhere', () => {
   });
 
   it('reports each reason once through diag', () => {
-    const messages = diagWarnings();
+    const messages = captureDiag(DiagLogLevel.WARN);
     const { m } = setup();
     for (let i = 0; i < 5; i++) m.recordSync(-1);
     m.recordSync(1e9);
@@ -271,7 +261,7 @@ describe('ClientMetrics: samples that fail the schema go nowhere', () => {
   });
 
   it('refuses a connection for the agent tags exactly as checkSample does, and sees them change', () => {
-    const messages = diagWarnings();
+    const messages = captureDiag(DiagLogLevel.WARN);
     const { m } = setup();
     const agents = [
       { version: 'v 1\u0007' },

@@ -8,6 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientMetrics, INSTRUMENTS, SELF_INSTRUMENTS } from '../../src/index.js';
+import { captureDiag } from '../helpers/diag-capture.js';
 import { fakeTransport, status } from '../helpers/fake-transport.js';
 import { findHistogram, TestReader, testProvider } from '../helpers/test-reader.js';
 
@@ -30,16 +31,6 @@ async function syncCount(reader: TestReader): Promise<number> {
   return (h?.dataPoints ?? []).reduce((n, p) => n + p.value.count, 0);
 }
 
-function captureDiag(): string[] {
-  const messages: string[] = [];
-  const sink = (msg: string) => messages.push(msg);
-  diag.setLogger(
-    { error: sink, warn: sink, info: sink, debug: sink, verbose: sink },
-    DiagLogLevel.INFO,
-  );
-  return messages;
-}
-
 afterEach(() => {
   metrics.disable();
   trace.disable();
@@ -51,7 +42,7 @@ afterEach(() => {
 
 describe('late binding to the global provider', () => {
   it('records into a provider registered after creation, and says once before that where recordings go', async () => {
-    const messages = captureDiag();
+    const messages = captureDiag(DiagLogLevel.INFO);
     const m = client();
     m.recordSync(1);
     m.recordSync(1);
